@@ -1,0 +1,71 @@
+"""Config validation with messages that name the offending key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from degu.errors import DeguInputError
+
+
+def _with_defaults(validator_class):
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, subschema in properties.items():
+                if isinstance(subschema, dict) and "default" in subschema:
+                    instance.setdefault(prop, subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "<top level>"
+
+
+def load_schema(path: str | os.PathLike) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def validate_config(config: dict[str, Any], schema: dict | str | os.PathLike, source: str = "config") -> dict:
+    """Validate ``config`` in place (filling schema defaults); raise DeguInputError on problems.
+
+    The message lists every problem as ``<source>: key 'a.b.c': <reason>``.
+    """
+    if not isinstance(schema, dict):
+        schema = load_schema(schema)
+    validator_cls = _with_defaults(jsonschema.Draft202012Validator)
+    errors = sorted(validator_cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for e in errors:
+            if e.validator == "additionalProperties":
+                extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+                pattern = e.schema.get("patternProperties", {})
+                if pattern:
+                    extra = [k for k in extra if not any(__import__("re").search(p, k) for p in pattern)]
+                for k in extra:
+                    where = key_path(e)
+                    full = k if where == "<top level>" else f"{where}.{k}"
+                    lines.append(f"{source}: key '{full}': unknown key (check its spelling)")
+                continue
+            lines.append(f"{source}: key '{key_path(e)}': {e.message}")
+        raise DeguInputError("invalid configuration:\n  " + "\n  ".join(lines))
+    return config
+
+
+def load_config(path: str | os.PathLike, schema: dict | str | os.PathLike) -> dict:
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise DeguInputError(f"{path}: not valid YAML: {exc}") from exc
+    return validate_config(config or {}, schema, source=str(path))

@@ -1,0 +1,140 @@
+"""Verified, resumable downloads driven by a manifest.
+
+A manifest is a TSV with columns ``file, url, md5, zenodo_record``. When ``md5``
+is empty, the expected checksum is read at download time from the Zenodo record
+API (``https://zenodo.org/api/records/<record>``, field ``checksum: "md5:..."``);
+either way every file is verified before it appears under its final name.
+
+Bytes go to ``<dest>.part``; an interrupted transfer is resumed with an HTTP
+``Range`` request and retried with exponential back-off. On final failure (or a
+size/checksum mismatch) the ``.part`` file is removed and no output is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from degu.errors import DeguInputError
+
+log = logging.getLogger("degu.download")
+MANIFEST_COLUMNS = ["file", "url", "md5", "zenodo_record"]
+ZENODO_API = "https://zenodo.org/api/records/"  # override with the DEGU_ZENODO_API environment variable
+
+
+class DownloadError(RuntimeError):
+    pass
+
+
+def read_manifest(path) -> pd.DataFrame:
+    path = Path(path)
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = [c for c in MANIFEST_COLUMNS if c not in table.columns]
+    if missing:
+        raise DeguInputError(f"{path}: manifest lacks column(s) {missing}")
+    dup = table["file"][table["file"].duplicated()].tolist()
+    if dup:
+        raise DeguInputError(f"{path}: file(s) listed twice: {dup}")
+    for i, row in table.iterrows():
+        if not row["url"].startswith(("http://", "https://")):
+            raise DeguInputError(f"{path}:{i + 2}: url for '{row['file']}' is not http(s): {row['url']!r}")
+        if not row["md5"] and not row["zenodo_record"]:
+            raise DeguInputError(f"{path}:{i + 2}: '{row['file']}' needs an md5 or a zenodo_record")
+    return table.set_index("file", drop=False)
+
+
+def md5sum(path, chunk: int = 1 << 20) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def zenodo_md5(record: str, filename: str, api: str | None = None, timeout: float = 60) -> str:
+    api = api or os.environ.get("DEGU_ZENODO_API", ZENODO_API)
+    url = api.rstrip("/") + f"/{record}"
+    resp = requests.get(url, timeout=timeout)
+    resp.raise_for_status()
+    for entry in resp.json().get("files", []):
+        if entry.get("key") == filename:
+            checksum = entry.get("checksum", "")
+            algo, _, value = checksum.partition(":")
+            if algo != "md5" or not value:
+                raise DownloadError(
+                    f"Zenodo record {record}: unexpected checksum {checksum!r} for {filename}"
+                )
+            return value
+    raise DownloadError(f"Zenodo record {record} ({url}) lists no file named {filename!r}")
+
+
+def fetch(
+    url: str,
+    dest,
+    md5: str | None = None,
+    *,
+    retries: int = 5,
+    backoff: float = 2.0,
+    timeout: float = 60,
+    chunk: int = 1 << 16,
+) -> str:
+    """Download ``url`` to ``dest``, resuming and retrying; verify size and md5. Returns the md5."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    last_error: Exception | None = None
+    try:
+        for attempt in range(1, retries + 1):
+            have = part.stat().st_size if part.exists() else 0
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with requests.get(url, headers=headers, stream=True, timeout=timeout) as resp:
+                    if resp.status_code == 416:  # we already have everything
+                        total = have
+                    else:
+                        resp.raise_for_status()
+                        if have and resp.status_code != 206:  # server ignored Range: start over
+                            have = 0
+                        length = resp.headers.get("Content-Length")
+                        total = have + int(length) if length is not None else None
+                        with open(part, "ab" if have else "wb") as fh:
+                            for block in resp.iter_content(chunk_size=chunk):
+                                fh.write(block)
+                got = part.stat().st_size
+                if total is not None and got != total:
+                    raise DownloadError(f"incomplete transfer: {got} of {total} bytes")
+                break
+            except (requests.RequestException, DownloadError) as exc:
+                last_error = exc
+                status = getattr(getattr(exc, "response", None), "status_code", None)
+                if status is not None and 400 <= status < 500 and status not in (408, 429):
+                    raise DownloadError(f"{url}: HTTP {status}; not retrying") from exc
+                log.warning("download of %s failed (attempt %d/%d): %s", url, attempt, retries, exc)
+                if attempt < retries:
+                    time.sleep(backoff * 2 ** (attempt - 1))
+        else:
+            raise DownloadError(f"{url}: giving up after {retries} attempts: {last_error}")
+        digest = md5sum(part)
+        if md5 and digest != md5.lower():
+            raise DownloadError(f"{url}: md5 mismatch for {dest.name}: expected {md5}, got {digest}")
+        os.replace(part, dest)
+        log.info("downloaded %s (%d bytes, md5 %s verified=%s)", dest, dest.stat().st_size, digest, bool(md5))
+        return digest
+    finally:
+        if part.exists():
+            part.unlink()
+
+
+def fetch_from_manifest(manifest, filename: str, dest, **kwargs) -> str:
+    table = read_manifest(manifest)
+    if filename not in table.index:
+        raise DeguInputError(f"{manifest}: no entry for file {filename!r}")
+    row = table.loc[filename]
+    expected = row["md5"] or zenodo_md5(row["zenodo_record"], filename)
+    return fetch(row["url"], dest, expected, **kwargs)

@@ -1,0 +1,116 @@
+"""The pipeline's HDF5 layouts (documented in docs/data-layout.md).
+
+Dataset file (written by the ``prepare`` rule); groups follow the DEGU authors'
+processed-data layout so their Zenodo files share the same reader::
+
+    /Train/X    uint8   (N, L, 4)   one-hot, channels A,C,G,T; N bases are all-zero
+    /Train/y    float32 (N, T)      targets, columns named by the ``tasks`` attribute
+    /Train/ids  str     (N,)        record identifiers (FASTA headers without '>')
+    /Val/...  /Test/...             same
+    attrs: tasks (JSON list), alphabet="ACGT", n_policy, seq_len, format="degu-dataset/1"
+
+Every writer goes through :func:`degu.io.atomic.atomic_path`, so a failed job
+leaves no partial HDF5 file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from degu.errors import DeguInputError
+from degu.io.atomic import atomic_path
+
+SPLITS = ("Train", "Val", "Test")
+DATASET_FORMAT = "degu-dataset/1"
+_STR = h5py.string_dtype("utf-8")
+
+
+@dataclass
+class Split:
+    X: np.ndarray
+    y: np.ndarray
+    ids: np.ndarray
+
+
+def write_dataset(path, splits: dict[str, Split], tasks: list[str], *, n_policy: str, attrs=None) -> None:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = DATASET_FORMAT
+        f.attrs["tasks"] = json.dumps(list(tasks))
+        f.attrs["alphabet"] = "ACGT"
+        f.attrs["n_policy"] = n_policy
+        f.attrs["seq_len"] = int(next(iter(splits.values())).X.shape[1])
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
+        for name, s in splits.items():
+            g = f.create_group(name)
+            g.create_dataset(
+                "X",
+                data=s.X.astype(np.uint8),
+                compression="gzip",
+                compression_opts=4,
+                chunks=(min(len(s.X), 1024), s.X.shape[1], 4) if len(s.X) else None,
+            )
+            g.create_dataset("y", data=s.y.astype(np.float32))
+            g.create_dataset("ids", data=np.asarray(s.ids, dtype=object), dtype=_STR)
+
+
+def dataset_tasks(path) -> list[str]:
+    with h5py.File(path, "r") as f:
+        return json.loads(f.attrs["tasks"])
+
+
+def read_split(path, split: str, index: np.ndarray | None = None) -> Split:
+    """Read one split; ``index`` (sorted int array) selects rows."""
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        if split not in f:
+            raise DeguInputError(f"{path}: no group '{split}' (groups: {list(f.keys())})")
+        g = f[split]
+        if index is None:
+            return Split(g["X"][...], g["y"][...], g["ids"].asstr()[...])
+        index = np.asarray(index)
+        return Split(g["X"][index], g["y"][index], g["ids"].asstr()[index])
+
+
+def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict | None = None) -> None:
+    """Write a flat or '/'-nested dict of arrays to HDF5 atomically."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = value
+        for key, value in arrays.items():
+            value = np.asarray(value)
+            if value.dtype.kind in "OUS":
+                f.create_dataset(key, data=value.astype(object), dtype=_STR)
+            else:
+                f.create_dataset(key, data=value)
+
+
+def read_arrays(path, keys: list[str] | None = None) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    with h5py.File(path, "r") as f:
+
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and (keys is None or name in keys):
+                out[name] = obj.asstr()[...] if obj.dtype.kind == "O" else obj[...]
+
+        f.visititems(visit)
+    if keys is not None:
+        missing = [k for k in keys if k not in out]
+        if missing:
+            raise DeguInputError(f"{path}: missing dataset(s) {missing}")
+    return out
+
+
+def read_attrs(path) -> dict:
+    with h5py.File(path, "r") as f:
+        return dict(f.attrs)
+
+
+def file_size(path: str | os.PathLike) -> int:
+    return Path(path).stat().st_size

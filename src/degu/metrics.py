@@ -1,0 +1,52 @@
+"""Performance metrics (per task) and the tidy results table."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+METRIC_COLUMNS = ["dataset", "fraction", "method", "seed", "task", "metric", "value"]
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """MSE, Pearson r and Spearman rho of one task's predictions."""
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"shape mismatch: {y_true.shape} vs {y_pred.shape}")
+    return {
+        "mse": float(np.mean((y_true - y_pred) ** 2)),
+        "pearson": float(stats.pearsonr(y_true, y_pred)[0]),
+        "spearman": float(stats.spearmanr(y_true, y_pred)[0]),
+    }
+
+
+def tidy_rows(
+    dataset: str, fraction: float, method: str, seed, tasks: list[str], y_true, y_pred, prefix: str = ""
+) -> list[dict]:
+    """Rows of the tidy table for every task and metric (metric names get ``prefix``)."""
+    rows = []
+    for j, task in enumerate(tasks):
+        for metric, value in regression_metrics(y_true[:, j], y_pred[:, j]).items():
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "fraction": fraction,
+                    "method": method,
+                    "seed": seed,
+                    "task": task,
+                    "metric": prefix + metric,
+                    "value": value,
+                }
+            )
+    return rows
+
+
+def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided t-interval (mean, low, high); a single value has a zero-width interval."""
+    v = np.asarray(values, dtype=np.float64)
+    m = float(v.mean())
+    if len(v) < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    return m, m - half, m + half

@@ -1,0 +1,41 @@
+"""Downsampled training subsets.
+
+One random permutation of the training indices (seeded) defines every subset:
+the subset for fraction ``f`` is the first ``round(f * n)`` entries of that
+permutation, sorted. Subsets are therefore nested (the 0.25 subset lies inside
+the 0.5 subset), and every model trained at one fraction sees exactly the same
+sequences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from degu.io.hdf5 import read_arrays, write_arrays
+
+
+def fraction_key(fraction: float) -> str:
+    """Canonical text for a fraction, used in paths and HDF5 keys (0.25 -> '0.25', 1 -> '1.0')."""
+    return repr(float(fraction))
+
+
+def subset_size(n: int, fraction: float) -> int:
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    return max(1, int(round(fraction * n)))
+
+
+def nested_subsets(n: int, fractions: list[float], seed: int) -> dict[str, np.ndarray]:
+    """Return ``{fraction_key: sorted int64 index array}`` for nested random subsets."""
+    perm = np.random.default_rng(seed).permutation(n)
+    return {fraction_key(f): np.sort(perm[: subset_size(n, f)]).astype(np.int64) for f in fractions}
+
+
+def write_subsets(path, n: int, fractions: list[float], seed: int) -> None:
+    subsets = nested_subsets(n, fractions, seed)
+    write_arrays(path, {f"fraction/{k}": v for k, v in subsets.items()}, attrs={"n_train": n, "seed": seed})
+
+
+def read_subset(path, fraction: float | str) -> np.ndarray:
+    key = fraction if isinstance(fraction, str) else fraction_key(fraction)
+    return read_arrays(path, [f"fraction/{key}"])[f"fraction/{key}"]

@@ -1,0 +1,32 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+def snakemake_cmd() -> list[str]:
+    exe = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or shutil.which("snakemake")
+    assert exe, "snakemake is not installed in this environment"
+    return [exe]
+
+
+def run_snakemake(args, cwd=REPO, timeout=1800) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        snakemake_cmd() + ["-s", str(REPO / "workflow" / "Snakefile"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

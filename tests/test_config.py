@@ -1,0 +1,87 @@
+import copy
+
+import pytest
+import yaml
+
+from degu.config import load_config, validate_config
+from degu.errors import DeguInputError
+
+
+@pytest.fixture
+def schema(repo):
+    return repo / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture
+def test_config(repo):
+    return yaml.safe_load((repo / "config" / "test.yaml").read_text())
+
+
+def test_shipped_configs_are_valid(repo, schema):
+    for name in ("config.yaml", "test.yaml"):
+        cfg = load_config(repo / "config" / name, schema)
+        assert cfg["distillation"]["lambda"] == 1.0
+
+
+def test_paper_config_matches_paper_scale(repo, schema):
+    cfg = load_config(repo / "config" / "config.yaml", schema)
+    ds = cfg["datasets"]["deepstarr"]
+    assert ds["fractions"] == [0.1, 0.25, 0.5, 0.75, 1.0]
+    assert cfg["teachers"]["n"] == 10 and cfg["students"]["n"] == 10
+    t = cfg["training"]
+    assert (
+        t["learning_rate"],
+        t["batch_size"],
+        t["max_epochs"],
+        t["lr_decay_factor"],
+        t["lr_decay_patience"],
+    ) == (0.001, 100, 100, 0.1, 5)
+
+
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (lambda c: c["teachers"].__setitem__("n", 1), "key 'teachers.n': 1 is less than the minimum of 2"),
+        (
+            lambda c: c["training"].__setitem__("batch_size", "big"),
+            "key 'training.batch_size': 'big' is not of type 'integer'",
+        ),
+        (
+            lambda c: c["datasets"]["deepstarr"].__setitem__("fractions", [0.5, 1.5]),
+            "key 'datasets.deepstarr.fractions.1': 1.5 is greater than the maximum of 1",
+        ),
+        (
+            lambda c: c["training"].__setitem__("learnig_rate", 0.1),
+            "key 'training.learnig_rate': unknown key",
+        ),
+        (lambda c: c.pop("students"), "key '<top level>': 'students' is a required property"),
+        (
+            lambda c: c["datasets"]["deepstarr"].update(source="download"),
+            "key 'datasets.deepstarr': 'manifest' is a required property",
+        ),
+        (
+            lambda c: c["datasets"]["deepstarr"].update(assay="rnaseq"),
+            "key 'datasets.deepstarr.assay': 'rnaseq' is not one of",
+        ),
+    ],
+)
+def test_errors_name_the_bad_key(schema, test_config, mutate, message):
+    cfg = copy.deepcopy(test_config)
+    mutate(cfg)
+    with pytest.raises(DeguInputError) as e:
+        validate_config(cfg, schema, source="my.yaml")
+    assert f"my.yaml: {message}" in str(e.value)
+
+
+def test_defaults_are_filled(schema, test_config):
+    cfg = copy.deepcopy(test_config)
+    del cfg["teachers"]["seed_start"]
+    validate_config(cfg, schema)
+    assert cfg["teachers"]["seed_start"] == 0
+
+
+def test_bad_yaml_names_file(tmp_path, schema):
+    p = tmp_path / "c.yaml"
+    p.write_text("run: [unclosed\n")
+    with pytest.raises(DeguInputError, match=f"{p}: not valid YAML"):
+        load_config(p, schema)

@@ -1,0 +1,104 @@
+import json
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from degu.datasets import prepare_starrseq
+from degu.simulate import simulate_starrseq
+from degu.splits import write_subsets
+
+SMALL = {"conv_filters": [16, 8, 8, 8], "dense_units": [16, 16]}
+TRAIN = {"max_epochs": 6, "batch_size": 32, "early_stopping_patience": 3, "lr_decay_patience": 1}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("data")
+    simulate_starrseq(d / "raw", n_train=400, n_val=100, n_test=100, seed=2)
+    prepare_starrseq(
+        d / "raw",
+        d / "ds.h5",
+        tasks=["Dev", "Hk"],
+        activity_columns=["Dev_log2_enrichment", "Hk_log2_enrichment"],
+    )
+    write_subsets(d / "subsets.h5", 400, [0.5, 1.0], seed=0)
+    return d
+
+
+def train_in_subprocess(data, out, seed, role="teacher", labels=None):
+    kwargs = dict(
+        role=role,
+        dataset_h5=str(data / "ds.h5"),
+        subsets_h5=str(data / "subsets.h5"),
+        labels_h5=labels and str(labels),
+        fraction=1.0,
+        seed=seed,
+        architecture="deepstarr",
+        model_params=SMALL,
+        training=TRAIN,
+        threads=1,
+        out_model=str(out / "model.keras"),
+        out_history=str(out / "history.csv"),
+        out_predictions=str(out / "pred.h5"),
+    )
+    code = f"from degu.jobs import train_model_job; train_model_job(**{json.dumps(kwargs)})"
+    subprocess.run([sys.executable, "-c", code.replace("null", "None")], check=True, capture_output=True)
+
+
+def weights(path):
+    from degu.models import load_model
+
+    return load_model(path).get_weights()
+
+
+def test_same_seed_gives_identical_model_on_cpu(data, tmp_path):
+    for name, seed in (("a", 11), ("b", 11), ("c", 12)):
+        train_in_subprocess(data, tmp_path / name, seed)
+    wa, wb, wc = (weights(tmp_path / n / "model.keras") for n in "abc")
+    assert all(np.array_equal(x, y) for x, y in zip(wa, wb, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(wa, wc, strict=True))
+    with h5py.File(tmp_path / "a" / "pred.h5") as fa, h5py.File(tmp_path / "b" / "pred.h5") as fb:
+        np.testing.assert_array_equal(fa["Test/pred"][...], fb["Test/pred"][...])
+        assert fa.attrs["role"] == "teacher" and json.loads(fa.attrs["heads"]) == ["mean"]
+        assert fa["Test/pred"].shape == (100, 2)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a" / "history.csv"), pd.read_csv(tmp_path / "b" / "history.csv")
+    )
+
+
+def test_fit_restores_best_epoch_and_decays_lr(data):
+    from degu.io.hdf5 import read_split
+    from degu.models import build_model
+    from degu.runtime import setup_tensorflow
+    from degu.training import TrainConfig, fit
+
+    setup_tensorflow(0, threads=1)
+    tr, va = read_split(data / "ds.h5", "Train"), read_split(data / "ds.h5", "Val")
+    model = build_model("deepstarr", 249, 2, SMALL)
+    cfg = TrainConfig(
+        max_epochs=8,
+        batch_size=32,
+        early_stopping_patience=3,
+        lr_decay_patience=1,
+        learning_rate=1e-3,
+        lr_decay_factor=0.1,
+    )
+    hist = fit(model, tr.X, tr.y, va.X, va.y, cfg, verbose=0)
+    assert list(hist.columns) == ["epoch", "loss", "val_loss", "learning_rate", "best"]
+    best = hist.loc[hist["best"]]
+    assert len(best) == 1 and best["val_loss"].iloc[0] == hist["val_loss"].min()
+    # the weights now in the model are those of the best epoch
+    val_loss_now = model.evaluate(va.X.astype(np.float32), va.y, batch_size=32, verbose=0)
+    assert val_loss_now == pytest.approx(best["val_loss"].iloc[0], rel=1e-4)
+    # every LR change is a x0.1 decay that follows an epoch without improvement
+    lr = hist["learning_rate"].to_numpy()
+    running_best = np.minimum.accumulate(hist["val_loss"].to_numpy())
+    for e in np.flatnonzero(lr[1:] != lr[:-1]) + 1:
+        assert lr[e] == pytest.approx(lr[e - 1] * 0.1)
+        assert hist["val_loss"].iloc[e - 1] > running_best[e - 2]
+    # early stopping: training ends patience epochs after the best one (or at max_epochs)
+    assert len(hist) == min(8, int(best["epoch"].iloc[0]) + 3)
