@@ -1,0 +1,20 @@
+# Test-set metrics of every standard model, student and ensemble in one tidy CSV.
+
+
+rule evaluate:
+    input:
+        evaluation_inputs(),
+    output:
+        "results/{run}/metrics/performance.csv",
+    log:
+        "results/{run}/logs/evaluate.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: 1
+    resources:
+        runtime=res("light", "runtime", 30),
+        mem_mb=res("light", "mem_mb", 8000),
+    params:
+        entries=evaluation_entries(),
+    script:
+        "../scripts/evaluate.py"

@@ -1,0 +1,22 @@
+# Figures: each a named target written as PDF, PNG and the CSV of plotted numbers.
+
+
+rule figure:
+    input:
+        "results/{run}/metrics/performance.csv",
+    output:
+        pdf="results/{run}/figures/{figure}.pdf",
+        png="results/{run}/figures/{figure}.png",
+        csv="results/{run}/figures/{figure}.csv",
+    log:
+        "results/{run}/logs/figures/{figure}.log",
+    wildcard_constraints:
+        figure=alternatives(FIGURES),
+    conda:
+        "../../envs/degu.yaml"
+    threads: 1
+    resources:
+        runtime=res("light", "runtime", 10),
+        mem_mb=res("light", "mem_mb", 4000),
+    script:
+        "../scripts/figure.py"

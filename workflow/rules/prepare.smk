@@ -1,0 +1,46 @@
+# Raw files -> one HDF5 dataset; nested downsampled training subsets.
+
+
+rule prepare:
+    """Parse, validate and one-hot encode (A,C,G,T) the raw files; splits kept as given."""
+    input:
+        lambda wc: raw_files(wc.dataset),
+    output:
+        "results/{run}/data/{dataset}/dataset.h5",
+    log:
+        "results/{run}/logs/prepare/{dataset}.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: 1
+    resources:
+        runtime=res("light", "runtime", 60),
+        mem_mb=res("light", "mem_mb", 16000),
+    params:
+        assay=lambda wc: DATASETS[wc.dataset]["assay"],
+        tasks=lambda wc: DATASETS[wc.dataset]["tasks"],
+        activity_columns=lambda wc: DATASETS[wc.dataset]["activity_columns"],
+        seq_len=lambda wc: DATASETS[wc.dataset]["seq_len"],
+        n_policy=lambda wc: DATASETS[wc.dataset]["n_policy"],
+    script:
+        "../scripts/prepare.py"
+
+
+rule subsets:
+    """Nested random training subsets, one index array per configured fraction."""
+    input:
+        "results/{run}/data/{dataset}/dataset.h5",
+    output:
+        "results/{run}/data/{dataset}/subsets.h5",
+    log:
+        "results/{run}/logs/subsets/{dataset}.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: 1
+    resources:
+        runtime=res("light", "runtime", 10),
+        mem_mb=res("light", "mem_mb", 4000),
+    params:
+        fractions=lambda wc: DATASETS[wc.dataset]["fractions"],
+        seed=lambda wc: DATASETS[wc.dataset]["subset_seed"],
+    script:
+        "../scripts/subsets.py"

@@ -1,0 +1,29 @@
+# Standard training: one job per (dataset, fraction, seed). These models are both the
+# "standard" baseline and the teacher ensemble.
+
+
+rule train_teacher:
+    input:
+        dataset="results/{run}/data/{dataset}/dataset.h5",
+        subsets="results/{run}/data/{dataset}/subsets.h5",
+    output:
+        model=model_file("teacher", "model.keras"),
+        history=model_file("teacher", "history.csv"),
+        predictions=model_file("teacher", "predictions.h5"),
+    log:
+        "results/{run}/logs/train_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("train", "threads", 1)
+    resources:
+        gpu=res("train", "gpu", 1),
+        runtime=res("train", "runtime", 360),
+        mem_mb=res("train", "mem_mb", 32000),
+    params:
+        architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
+        model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
+        training=lambda wc: training_config(wc.dataset),
+        prediction_batch_size=config["prediction_batch_size"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/train.py"

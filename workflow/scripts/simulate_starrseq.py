@@ -1,0 +1,13 @@
+"""Snakemake script: simulate the six DeepSTARR-format files."""
+
+from pathlib import Path
+
+from degu.logs import redirect_to
+from degu.simulate import simulate_starrseq
+
+redirect_to(snakemake.log[0])
+simulate_starrseq(
+    Path(snakemake.output.truth).parent,
+    seq_len=snakemake.params.seq_len,
+    **snakemake.params.simulate,
+)

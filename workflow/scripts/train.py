@@ -1,0 +1,26 @@
+"""Snakemake script: train a teacher (standard training) or a DEGU student."""
+
+from degu.jobs import train_model_job
+from degu.logs import redirect_to
+
+redirect_to(snakemake.log[0])
+sm = snakemake
+role = "student" if sm.rule == "train_student" else "teacher"
+train_model_job(
+    role=role,
+    dataset_h5=sm.input.dataset,
+    subsets_h5=sm.input.get("subsets"),
+    labels_h5=sm.input.get("labels"),
+    fraction=float(sm.wildcards.fraction),
+    seed=int(sm.wildcards.seed),
+    architecture=sm.params.architecture,
+    model_params=dict(sm.params.model_params),
+    training=dict(sm.params.training),
+    lam=sm.params.get("lam", 1.0),
+    threads=sm.threads,
+    prediction_batch_size=sm.params.prediction_batch_size,
+    deterministic=sm.params.deterministic,
+    out_model=sm.output.model,
+    out_history=sm.output.history,
+    out_predictions=sm.output.predictions,
+)
