@@ -8,12 +8,20 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# Real data (never copied into the repo): ../shared/data beside the checkout, or DEGU_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("DEGU_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real-data folder {SHARED_DATA} not present (set DEGU_SHARED_DATA to point at it)")
+    return SHARED_DATA
 
 
 def snakemake_cmd() -> list[str]:
