@@ -63,6 +63,14 @@ def test_paper_config_matches_paper_scale(repo, schema):
             lambda c: c["datasets"]["deepstarr"].update(assay="rnaseq"),
             "key 'datasets.deepstarr.assay': 'rnaseq' is not one of",
         ),
+        (
+            lambda c: c["datasets"]["deepstarr"]["model_params"].update(conv_filter=[8]),
+            "key 'datasets.deepstarr.model_params.conv_filter': unknown key",
+        ),
+        (
+            lambda c: c["datasets"]["deepstarr"]["model_params"].update(dropout=1.5),
+            "key 'datasets.deepstarr.model_params.dropout': 1.5 is greater than the maximum of 1",
+        ),
     ],
 )
 def test_errors_name_the_bad_key(schema, test_config, mutate, message):
@@ -76,8 +84,10 @@ def test_errors_name_the_bad_key(schema, test_config, mutate, message):
 def test_defaults_are_filled(schema, test_config):
     cfg = copy.deepcopy(test_config)
     del cfg["teachers"]["seed_start"]
+    del cfg["students"]["seed_start"]
     validate_config(cfg, schema)
     assert cfg["teachers"]["seed_start"] == 0
+    assert cfg["students"]["seed_start"] == 1000  # students never reuse teacher seeds by default
 
 
 def test_bad_yaml_names_file(tmp_path, schema):

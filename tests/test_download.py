@@ -130,3 +130,16 @@ def test_bad_manifest(tmp_path):
     p.write_text("file\turl\tmd5\tzenodo_record\na\tftp://x/a\t\t1\n")
     with pytest.raises(DeguInputError, match=r"m.tsv:2: url for 'a' is not http\(s\)"):
         read_manifest(p)
+
+
+def test_zenodo_api_unreachable_gives_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEGU_ZENODO_API", "http://127.0.0.1:9/api/records/")
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("file\turl\tmd5\tzenodo_record\nd.bin\thttp://127.0.0.1:9/d.bin\t\t42\n")
+    with pytest.raises(
+        DownloadError,
+        match=r"cannot read the checksum of d.bin from the Zenodo record API "
+        r"\(http://127.0.0.1:9/api/records/42\) after 2 attempts",
+    ):
+        fetch_from_manifest(manifest, "d.bin", tmp_path / "d.bin", retries=2, backoff=0)
+    assert not (tmp_path / "d.bin").exists()

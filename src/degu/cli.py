@@ -41,9 +41,21 @@ def _prepare(args) -> None:
 
 
 def _validate_config(args) -> None:
+    from pathlib import Path
+
     from degu.config import load_config
 
-    load_config(args.config, args.schema)
+    schema = args.schema
+    if schema is None:
+        # the schema ships with the workflow: the repository of an editable install, or the cwd
+        candidates = [
+            Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml",
+            Path("workflow/schemas/config.schema.yaml"),
+        ]
+        schema = next((c for c in candidates if c.exists()), None)
+        if schema is None:
+            raise DeguInputError("cannot find workflow/schemas/config.schema.yaml; pass --schema")
+    load_config(args.config, schema)
     print(f"{args.config}: valid")
 
 
@@ -77,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate-config", help="check a pipeline config against the schema")
     val.add_argument("config")
-    val.add_argument("--schema", default="workflow/schemas/config.schema.yaml")
+    val.add_argument(
+        "--schema", default=None, help="default: the repository's workflow/schemas/config.schema.yaml"
+    )
     val.set_defaults(func=_validate_config)
     return parser
 

@@ -57,12 +57,32 @@ def md5sum(path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def zenodo_md5(record: str, filename: str, api: str | None = None, timeout: float = 60) -> str:
+def zenodo_md5(
+    record: str,
+    filename: str,
+    api: str | None = None,
+    timeout: float = 60,
+    retries: int = 5,
+    backoff: float = 2.0,
+) -> str:
+    """The md5 Zenodo lists for ``filename`` in ``record`` (retried like downloads)."""
     api = api or os.environ.get("DEGU_ZENODO_API", ZENODO_API)
     url = api.rstrip("/") + f"/{record}"
-    resp = requests.get(url, timeout=timeout)
-    resp.raise_for_status()
-    for entry in resp.json().get("files", []):
+    for attempt in range(1, retries + 1):
+        try:
+            resp = requests.get(url, timeout=timeout)
+            resp.raise_for_status()
+            listing = resp.json()
+            break
+        except (requests.RequestException, ValueError) as exc:
+            if attempt == retries:
+                raise DownloadError(
+                    f"cannot read the checksum of {filename} from the Zenodo record API ({url}) "
+                    f"after {retries} attempts: {exc}; put the md5 in the manifest to download without it"
+                ) from exc
+            log.warning("Zenodo API %s failed (attempt %d/%d): %s", url, attempt, retries, exc)
+            time.sleep(backoff * 2 ** (attempt - 1))
+    for entry in listing.get("files", []):
         if entry.get("key") == filename:
             checksum = entry.get("checksum", "")
             algo, _, value = checksum.partition(":")
@@ -136,5 +156,6 @@ def fetch_from_manifest(manifest, filename: str, dest, **kwargs) -> str:
     if filename not in table.index:
         raise DeguInputError(f"{manifest}: no entry for file {filename!r}")
     row = table.loc[filename]
-    expected = row["md5"] or zenodo_md5(row["zenodo_record"], filename)
+    retry = {k: kwargs[k] for k in ("retries", "backoff") if k in kwargs}
+    expected = row["md5"] or zenodo_md5(row["zenodo_record"], filename, **retry)
     return fetch(row["url"], dest, expected, **kwargs)

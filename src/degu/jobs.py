@@ -93,7 +93,7 @@ def train_model_job(
     save_history(history, out_history)
     hdf5.write_arrays(
         out_predictions,
-        {"Test/pred": pred},
+        {"Test/pred": pred, "Train/index": index},
         attrs=_prediction_attrs(
             role=role,
             seed=seed,

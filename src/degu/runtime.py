@@ -12,8 +12,9 @@ def setup_tensorflow(seed: int | None, threads: int | None = None, deterministic
     """Configure TensorFlow for one job and return a description of the device used.
 
     * ``threads`` caps intra-op parallelism (set from the Snakemake rule's threads);
-      inter-op parallelism is fixed at 1, which FIELD-NOTES found necessary for
-      bit-identical BatchNorm training on CPU and costs no measurable speed.
+      inter-op parallelism is fixed at 1: with parallel op scheduling, training-mode
+      BatchNorm in graph mode is not bit-reproducible on CPU (measured for ResidualBind),
+      and the setting costs no measurable speed.
     * GPUs get memory growth so several jobs can share one device.
     * ``seed`` seeds Python, NumPy and TensorFlow via ``keras.utils.set_random_seed``;
       ``deterministic`` additionally enables TF op determinism.

@@ -180,10 +180,17 @@ def simulate_starrseq(
     motifs: list[Motif] | None = None,
 ) -> dict[str, Path]:
     """Write the six DeepSTARR-format files and ``ground_truth.tsv`` into ``out_dir``."""
+    counts = {"Train": n_train, "Val": n_val, "Test": n_test}
+    bad = {k: v for k, v in counts.items() if int(v) < 1}
+    if bad:
+        raise DeguInputError(f"every split needs at least one record, got {bad}")
+    if not 0 <= p_negative <= 1 or motif_rate < 0 or noise_sd < 0:
+        raise DeguInputError("need 0 <= p_negative <= 1, motif_rate >= 0 and noise_sd >= 0")
     motifs = default_fly_motifs() if motifs is None else motifs
+    if any(len(m.pwm) > seq_len for m in motifs):
+        raise DeguInputError(f"seq_len {seq_len} is shorter than a motif")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts = {"Train": n_train, "Val": n_val, "Test": n_test}
     split_rngs = dict(
         zip(SPLITS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)), strict=True)
     )
@@ -194,7 +201,7 @@ def simulate_starrseq(
         rng = split_rngs[split]
         ids, seqs, clean = [], [], []
         # unique genomic-looking coordinates, so record ids never collide
-        starts = 1 + 1000 * rng.choice(20_000, size=counts[split], replace=False)
+        starts = 1 + 1000 * rng.choice(max(20_000, 2 * counts[split]), size=counts[split], replace=False)
         for i in range(counts[split]):
             seq, inst = _sample_sequence(rng, motifs, seq_len, p_negative, motif_rate)
             y = activity_from_instances(inst, seq_len)

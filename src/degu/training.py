@@ -60,6 +60,7 @@ def fit(
             factor=cfg.lr_decay_factor,
             patience=cfg.lr_decay_patience,
             min_lr=cfg.min_learning_rate,
+            min_delta=0.0,  # the same notion of "improvement" as early stopping
             verbose=0,
         ),
         keras.callbacks.EarlyStopping(

@@ -7,6 +7,7 @@ from degu.splits import fraction_key
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 
+REPO_ROOT = Path(workflow.basedir).parent
 RUN = config["run"]
 OUT = f"results/{RUN}"
 DATASETS = config["datasets"]
@@ -27,6 +28,27 @@ wildcard_constraints:
     dataset=alternatives(list(DATASETS)),
     fraction=r"[0-9]+\.[0-9]+",
     seed=r"[0-9]+",
+
+
+def project_path(path):
+    """Config paths are relative to the working directory; if nothing is there, to the
+    repository (so shipped files such as the download manifests work with --directory).
+    """
+    p = Path(path)
+    return str(p if p.is_absolute() or p.exists() else REPO_ROOT / p)
+
+
+def manifest_files():
+    """Every file named in the manifests of the download datasets."""
+    from degu.download import read_manifest
+
+    return sorted(
+        {
+            f
+            for ds in datasets_with_source("download")
+            for f in read_manifest(project_path(DATASETS[ds]["manifest"])).index
+        }
+    )
 
 
 def seeds(kind):

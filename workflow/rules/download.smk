@@ -3,12 +3,15 @@
 
 rule download:
     """One verified, resumable download per file listed in the dataset's manifest."""
+    input:
+        manifest=lambda wc: project_path(DATASETS[wc.dataset]["manifest"]),
     output:
         "results/{run}/data/{dataset}/raw/{filename}",
     log:
         "results/{run}/logs/download/{dataset}/{filename}.log",
     wildcard_constraints:
         dataset=alternatives(datasets_with_source("download")),
+        filename=alternatives(manifest_files()),
     retries: 2
     conda:
         "../../envs/degu.yaml"
@@ -16,8 +19,6 @@ rule download:
     resources:
         runtime=res("download", "runtime", 120),
         mem_mb=res("download", "mem_mb", 2000),
-    params:
-        manifest=lambda wc: DATASETS[wc.dataset]["manifest"],
     script:
         "../scripts/download.py"
 
@@ -40,7 +41,7 @@ rule simulate_starrseq:
         dataset=alternatives(datasets_with_source("simulate")),
     conda:
         "../../envs/degu.yaml"
-    threads: 1
+    threads: res("light", "threads", 1)
     resources:
         runtime=res("light", "runtime", 60),
         mem_mb=res("light", "mem_mb", 4000),

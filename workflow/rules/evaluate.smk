@@ -10,7 +10,7 @@ rule evaluate:
         "results/{run}/logs/evaluate.log",
     conda:
         "../../envs/degu.yaml"
-    threads: 1
+    threads: res("light", "threads", 1)
     resources:
         runtime=res("light", "runtime", 30),
         mem_mb=res("light", "mem_mb", 8000),

@@ -14,7 +14,7 @@ rule figure:
         figure=alternatives(FIGURES),
     conda:
         "../../envs/degu.yaml"
-    threads: 1
+    threads: res("light", "threads", 1)
     resources:
         runtime=res("light", "runtime", 10),
         mem_mb=res("light", "mem_mb", 4000),

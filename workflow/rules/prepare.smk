@@ -11,7 +11,7 @@ rule prepare:
         "results/{run}/logs/prepare/{dataset}.log",
     conda:
         "../../envs/degu.yaml"
-    threads: 1
+    threads: res("light", "threads", 1)
     resources:
         runtime=res("light", "runtime", 60),
         mem_mb=res("light", "mem_mb", 16000),
@@ -35,7 +35,7 @@ rule subsets:
         "results/{run}/logs/subsets/{dataset}.log",
     conda:
         "../../envs/degu.yaml"
-    threads: 1
+    threads: res("light", "threads", 1)
     resources:
         runtime=res("light", "runtime", 10),
         mem_mb=res("light", "mem_mb", 4000),

@@ -7,4 +7,4 @@ from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])
 out = Path(snakemake.output[0])
-fetch_from_manifest(snakemake.params.manifest, out.name, out)
+fetch_from_manifest(snakemake.input.manifest, out.name, out)

@@ -38,7 +38,8 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
     """
     path = Path(path)
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+        # keep blank lines as (empty) rows so that reported line numbers stay exact
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError as exc:
         raise DeguInputError(f"{path}: file is empty (expected a header row)") from exc
     except pd.errors.ParserError as exc:
@@ -50,15 +51,18 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
     for j, col in enumerate(columns):
         raw = table[col].str.strip()
         values = pd.to_numeric(raw, errors="coerce")
-        bad = np.flatnonzero(values.isna().to_numpy())
+        bad = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=np.float64)))
         if bad.size:
             i = int(bad[0])
             shown = raw.iloc[i]
-            what = (
-                "empty value"
-                if shown == ""
-                else ("NaN" if shown.lower() in ("nan", "na") else f"non-numeric value {shown!r}")
-            )
+            if shown == "":
+                what = "empty value"
+            elif shown.lower() in ("nan", "na"):
+                what = "NaN"
+            elif shown.lower().lstrip("+-") in ("inf", "infinity"):
+                what = f"infinite value {shown!r}"
+            else:
+                what = f"non-numeric value {shown!r}"
             raise DeguInputError(
                 f"{path}:{i + 2}: {what} in column '{col}' (data row {i + 1}; "
                 f"{bad.size} bad value(s) in this column)"
