@@ -7,6 +7,7 @@ import pytest
 
 from degu.cli import main as cli_main
 from degu.encoding import reverse_complement
+from degu.errors import DeguInputError
 from degu.io.starrseq import read_split
 from degu.simulate import TASKS, activity_from_instances, default_fly_motifs, simulate_starrseq
 
@@ -117,3 +118,17 @@ def test_cli(tmp_path, capsys):
     )
     assert (tmp_path / "Sequences_activity_Val.txt").exists()
     assert "ground_truth.tsv" in capsys.readouterr().out
+
+
+def test_large_splits_get_unique_ids(tmp_path):
+    simulate_starrseq(tmp_path, n_train=10, n_val=20_050, n_test=10, seed=0, motif_rate=0.1)
+    records, y = read_split(tmp_path, "Val", COLS)
+    assert len(records) == 20_050 and len({r.id for r in records}) == 20_050
+
+
+def test_bad_arguments_write_nothing(tmp_path):
+    with pytest.raises(DeguInputError, match=r"every split needs at least one record, got \{'Test': 0\}"):
+        simulate_starrseq(tmp_path / "out", n_train=10, n_val=10, n_test=0)
+    with pytest.raises(DeguInputError, match="p_negative"):
+        simulate_starrseq(tmp_path / "out", n_train=10, n_val=10, n_test=10, p_negative=1.5)
+    assert not (tmp_path / "out").exists()

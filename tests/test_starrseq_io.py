@@ -75,3 +75,21 @@ def test_prepare_writes_layout_and_no_partial_file_on_error(tmp_path):
         prepare_starrseq(tmp_path, out, tasks=["Dev", "Hk"], activity_columns=COLS, seq_len=4)
     assert not out.exists()
     assert list(tmp_path.glob("*.tmp*")) == []
+
+
+def test_infinite_values_rejected(tmp_path):
+    write_split(tmp_path, "Train", ["ACGT"] * 2, ["1\t2\t0", "-inf\t4\t0"])
+    p = tmp_path / "Sequences_activity_Train.txt"
+    with pytest.raises(
+        DeguInputError,
+        match=r"Sequences_activity_Train.txt:3: infinite value '-inf' in column "
+        r"'Dev_log2_enrichment'",
+    ):
+        read_activity(p, COLS)
+
+
+def test_blank_line_is_reported_on_its_own_line(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("Dev_log2_enrichment\tHk_log2_enrichment\n1\t2\n\n3\tnan\n")
+    with pytest.raises(DeguInputError, match=r"a.txt:3: empty value in column 'Dev_log2_enrichment'"):
+        read_activity(p, COLS)
