@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def validate_config(config: dict[str, Any], schema: dict | str | os.PathLike, so
                 extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
                 pattern = e.schema.get("patternProperties", {})
                 if pattern:
-                    extra = [k for k in extra if not any(__import__("re").search(p, k) for p in pattern)]
+                    extra = [k for k in extra if not any(re.search(p, k) for p in pattern)]
                 for k in extra:
                     where = key_path(e)
                     full = k if where == "<top level>" else f"{where}.{k}"

@@ -16,7 +16,6 @@ leaves no partial HDF5 file.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +115,3 @@ def read_arrays(path, keys: list[str] | None = None) -> dict[str, np.ndarray]:
 def read_attrs(path) -> dict:
     with h5py.File(path, "r") as f:
         return dict(f.attrs)
-
-
-def file_size(path: str | os.PathLike) -> int:
-    return Path(path).stat().st_size
