@@ -162,7 +162,7 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
 
     rows: list[dict] = []
     for e in entries:
-        y = hdf5.read_split(e["dataset_h5"], "Test").y
+        y = hdf5.read_arrays(e["dataset_h5"], ["Test/y"])["Test/y"]  # targets only, not the sequences
         tasks = hdf5.dataset_tasks(e["dataset_h5"])
         n = len(tasks)
         labels = hdf5.read_arrays(e["labels_h5"], ["Test/mean", "Test/std"])
