@@ -67,6 +67,7 @@ def test_prepare_writes_layout_and_no_partial_file_on_error(tmp_path):
     np.testing.assert_array_equal(s.y, [[1, 2], [3, 4]])
     assert list(s.ids) == ["chr2L_0_3_+_positive_peaks", "chr2L_1_4_+_positive_peaks"]
     assert hdf5.dataset_tasks(out) == ["Dev", "Hk"]
+    assert hdf5.split_size(out, "Train") == 2
     assert hdf5.read_attrs(out)["alphabet"] == "ACGT"
     # now break the Test FASTA: the error names it and no output is written
     out.unlink()

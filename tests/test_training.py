@@ -45,8 +45,10 @@ def train_in_subprocess(data, out, seed, role="teacher", labels=None):
         out_history=str(out / "history.csv"),
         out_predictions=str(out / "pred.h5"),
     )
-    code = f"from degu.jobs import train_model_job; train_model_job(**{json.dumps(kwargs)})"
-    subprocess.run([sys.executable, "-c", code.replace("null", "None")], check=True, capture_output=True)
+    code = (
+        "import json, sys; from degu.jobs import train_model_job; train_model_job(**json.loads(sys.argv[1]))"
+    )
+    subprocess.run([sys.executable, "-c", code, json.dumps(kwargs)], check=True, capture_output=True)
 
 
 def weights(path):

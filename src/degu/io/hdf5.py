@@ -64,6 +64,14 @@ def dataset_tasks(path) -> list[str]:
         return json.loads(f.attrs["tasks"])
 
 
+def split_size(path, split: str) -> int:
+    """Number of records in one split, without reading any data."""
+    with h5py.File(path, "r") as f:
+        if split not in f:
+            raise DeguInputError(f"{path}: no group '{split}' (groups: {list(f.keys())})")
+        return int(f[split]["y"].shape[0])
+
+
 def read_split(path, split: str, index: np.ndarray | None = None) -> Split:
     """Read one split; ``index`` (int array) selects rows.
 
