@@ -26,6 +26,31 @@ def _simulate_starrseq(args) -> None:
         print(path)
 
 
+def _simulate_lentimpra(args) -> None:
+    from pathlib import Path
+
+    from degu.simulate import simulate_lentimpra
+
+    counts = simulate_lentimpra(
+        args.out,
+        cell_type=args.cell_type,
+        n_elements=args.n_elements,
+        seed=args.seed,
+        table_format=args.format,
+        base_noise_sd=args.base_noise_sd,
+        noise_gain=args.noise_gain,
+        p_negative=args.p_negative,
+        motif_rate=args.motif_rate,
+        n_replicates=args.n_replicates,
+        p_missing_replicate=args.p_missing_replicate,
+        p_unmeasured=args.p_unmeasured,
+        p_reversed_0=args.p_reversed_0,
+    )
+    for name in (f"sequences.{args.format}", f"replicates.{args.format}", "ground_truth.tsv"):
+        print(Path(args.out) / name)
+    print(", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def _prepare(args) -> None:
     from degu.datasets import PREPARERS
 
@@ -76,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--p-negative", type=float, default=0.2)
     st.add_argument("--motif-rate", type=float, default=1.0)
     st.set_defaults(func=_simulate_starrseq)
+    lm = sim_sub.add_parser(
+        "lentimpra", help="Agarwal et al. 2023 lentiMPRA tables (Tables 3 and 4) with planted human motifs"
+    )
+    lm.add_argument("--out", required=True, help="output directory")
+    lm.add_argument(
+        "--cell-type", default="K562", help="K562, HepG2 or another name (shared default weights)"
+    )
+    lm.add_argument(
+        "--n-elements", type=int, default=1000, help="elements (each written in both orientations)"
+    )
+    lm.add_argument("--seed", type=int, default=0)
+    lm.add_argument("--format", choices=["xlsx", "tsv", "csv"], default="xlsx")
+    lm.add_argument("--base-noise-sd", type=float, default=0.25)
+    lm.add_argument("--noise-gain", type=float, default=1.0)
+    lm.add_argument("--p-negative", type=float, default=0.2)
+    lm.add_argument("--motif-rate", type=float, default=0.8)
+    lm.add_argument("--n-replicates", type=int, default=3)
+    lm.add_argument("--p-missing-replicate", type=float, default=0.02)
+    lm.add_argument("--p-unmeasured", type=float, default=0.01)
+    lm.add_argument("--p-reversed-0", type=float, default=0.0)
+    lm.set_defaults(func=_simulate_lentimpra)
 
     prep = sub.add_parser("prepare", help="raw files -> HDF5 dataset")
     prep.add_argument("assay", choices=["starrseq"])

@@ -27,6 +27,7 @@ The output is a deterministic function of the arguments (seed included).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -242,3 +243,347 @@ def simulate_starrseq(
         pd.DataFrame(truth_rows).to_csv(tmp, sep="\t", index=False, float_format="%.6f")
     written["ground_truth"] = out_dir / "ground_truth.tsv"
     return written
+
+
+# --------------------------------------------------------------------------- lentiMPRA
+#
+# ``simulate_lentimpra`` writes Agarwal et al. 2023 lentiMPRA tables (Supplementary Tables 3
+# and 4) with planted human motifs and a known, sequence-dependent replicate noise level.
+
+LENTI_ELEMENT_LEN = 200
+LENTI_ADAPTOR_5 = "AGGACCGGATCAACT"  # the real library's 15-nt adaptors
+LENTI_ADAPTOR_3 = "CATTGCGTGAACCGA"
+LENTI_SEQ_LEN = len(LENTI_ADAPTOR_5) + LENTI_ELEMENT_LEN + len(LENTI_ADAPTOR_3)  # 230
+LENTI_BACKGROUND = np.array([0.295, 0.205, 0.205, 0.295])  # ~41% GC, the human genome average
+# w[cell type][motif]: contribution of one (central) instance to the drive z
+LENTI_WEIGHTS = {
+    "K562": {"GATA1": 1.2, "AP1": 1.0, "ETS": 0.4, "SP1": 0.3, "CEBP": 0.1, "CTCF": -0.4},
+    "HepG2": {"HNF1A": 1.2, "HNF4A": 1.0, "CEBP": 0.8, "FOXA": 0.6, "AP1": 0.3, "SP1": 0.3, "CTCF": -0.4},
+}
+LENTI_DEFAULT_WEIGHTS = {
+    "AP1": 0.7,
+    "ETS": 0.6,
+    "SP1": 0.5,
+    "CEBP": 0.3,
+    "GATA1": 0.2,
+    "HNF1A": 0.2,
+    "CTCF": -0.4,
+}
+# orientation effect: an instance adds +o * pos on the + strand and -o * pos on the - strand of the
+# record as written, so the reverse record differs from the forward one by -2 * sum(...)
+LENTI_ORIENTATION = {"GATA1": 0.12, "HNF1A": 0.12, "ETS": 0.15}
+LENTI_THRESHOLD = 1.5
+LENTI_SCALE = 4.0
+LENTI_BASELINE = -0.8
+# noise model: log(noise_sd / base_noise_sd) = noise_gain * clip(term, *LENTI_NOISE_TERM_RANGE),
+# term = OFFSET + MOTIF_GAIN * min(#instances of LENTI_NOISE_MOTIF, 2) + GC_GAIN * (GC - GC_REF)
+LENTI_NOISE_MOTIF = "YY1"
+LENTI_NOISE_MOTIF_GAIN = 0.6
+LENTI_NOISE_GC_GAIN = -8.0
+LENTI_NOISE_GC_REF = 0.45
+LENTI_NOISE_OFFSET = -0.3
+LENTI_NOISE_TERM_RANGE = (-0.9, 1.15)
+LENTI_TABLE_FORMATS = ("xlsx", "tsv", "csv")
+_CELL_TYPE_RE = r"[A-Za-z0-9][A-Za-z0-9.\-]{0,17}"
+
+
+def default_human_motifs() -> list[Motif]:
+    with resources.as_file(resources.files("degu") / "data" / "human_motifs.meme") as p:
+        return read_meme(p)
+
+
+def lentimpra_weights(cell_type: str) -> dict[str, float]:
+    """Motif weights of a cell type (K562 and HepG2 have their own, others share a default)."""
+    return LENTI_WEIGHTS.get(cell_type, LENTI_DEFAULT_WEIGHTS)
+
+
+def lentimpra_clean_activity(
+    instances: list[tuple[str, int, str, int]], cell_type: str, seq_len: int = LENTI_SEQ_LEN
+) -> float:
+    """Noiseless activity of one record from its instances ``(name, start, strand, width)``.
+
+    Coordinates and strands are on the record as written (230 nt, adaptors included); the
+    position effect is centred on the middle of the record, which is the middle of the element.
+    """
+    weights = lentimpra_weights(cell_type)
+    z = 0.0
+    orient = 0.0
+    for name, start, strand, width in instances:
+        pos = _position_effect(start + width / 2, seq_len)
+        z += weights.get(name, 0.0) * pos
+        orient += LENTI_ORIENTATION.get(name, 0.0) * pos * (1.0 if strand == "+" else -1.0)
+    y = LENTI_BASELINE + LENTI_SCALE * np.tanh(_softplus(z - LENTI_THRESHOLD) / LENTI_SCALE)
+    return float(y + orient)
+
+
+def lentimpra_noise_sd(
+    sequence: str,
+    instances: list[tuple[str, int, str, int]],
+    *,
+    base_noise_sd: float = 0.25,
+    noise_gain: float = 1.0,
+) -> float:
+    """True per-replicate noise SD of a record (see :func:`simulate_lentimpra`).
+
+    Depends on the element's GC content (``sequence[15:215]``) and the number of planted
+    ``LENTI_NOISE_MOTIF`` instances, both orientation-invariant.
+    """
+    a5 = len(LENTI_ADAPTOR_5)
+    element = sequence[a5 : a5 + LENTI_ELEMENT_LEN] if len(sequence) == LENTI_SEQ_LEN else sequence
+    gc = (element.count("G") + element.count("C")) / max(len(element), 1)
+    n_motif = sum(1 for inst in instances if inst[0] == LENTI_NOISE_MOTIF)
+    term = (
+        LENTI_NOISE_OFFSET
+        + LENTI_NOISE_MOTIF_GAIN * min(n_motif, 2)
+        + LENTI_NOISE_GC_GAIN * (gc - LENTI_NOISE_GC_REF)
+    )
+    term = float(np.clip(term, *LENTI_NOISE_TERM_RANGE))
+    return float(base_noise_sd * np.exp(noise_gain * term))
+
+
+def _sample_element(rng, motifs, cums, length, p_negative, motif_rate):
+    """Background with human composition plus Poisson(motif_rate) instances of each motif."""
+    seq = rng.choice(4, size=length, p=LENTI_BACKGROUND)
+    occupied = np.zeros(length, dtype=bool)
+    instances: list[tuple[str, int, str, int]] = []
+    if rng.random() >= p_negative:
+        for motif, cum in zip(motifs, cums, strict=True):
+            for _ in range(rng.poisson(motif_rate)):
+                width = len(motif.pwm)
+                for _try in range(20):
+                    start = int(rng.integers(0, length - width + 1))
+                    if not occupied[start : start + width].any():
+                        break
+                else:
+                    continue
+                site = (rng.random(width)[:, None] >= cum[:, :3]).sum(axis=1)
+                strand = "+" if rng.random() < 0.5 else "-"
+                if strand == "-":
+                    site = 3 - site[::-1]
+                seq[start : start + width] = site
+                occupied[start : start + width] = True
+                instances.append((motif.name, start, strand, width))
+    return "".join("ACGT"[b] for b in seq), sorted(instances, key=lambda t: t[1])
+
+
+def _write_lentimpra_table(path: Path, table: pd.DataFrame, sheet: str, table_format: str) -> None:
+    with atomic_path(path) as tmp:
+        if table_format == "xlsx":
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                table.to_excel(writer, sheet_name=sheet, index=False)
+        else:
+            sep = "\t" if table_format == "tsv" else ","
+            table.to_csv(tmp, sep=sep, index=False, na_rep="", lineterminator="\n")
+
+
+def simulate_lentimpra(
+    out_dir: str | os.PathLike,
+    *,
+    cell_type: str = "K562",
+    n_elements: int = 1000,
+    seed: int = 0,
+    table_format: str = "xlsx",
+    base_noise_sd: float = 0.25,
+    noise_gain: float = 1.0,
+    p_negative: float = 0.2,
+    motif_rate: float = 0.8,
+    n_replicates: int = 3,
+    p_missing_replicate: float = 0.02,
+    p_unmeasured: float = 0.01,
+    p_reversed_0: float = 0.0,
+) -> dict[str, int]:
+    """Write simulated lentiMPRA data in the Agarwal et al. 2023 table formats.
+
+    Files written into ``out_dir`` (``<fmt>`` is ``table_format``: xlsx, tsv or csv):
+
+    * ``sequences.<fmt>``: Supplementary Table 3, sheet ``"<cell_type> large-scale"`` (xlsx):
+      ``name, category, [chr.hg19, start.hg19, stop.hg19, str.hg19,] chr.hg38, start.hg38,
+      stop.hg38, str.hg38,`` and the 230-nt sequence column (the hg19 columns are absent for
+      K562, as in the real K562 sheet). Each sequence is the real 15-nt 5' adaptor, a 200-nt
+      element and the real 15-nt 3' adaptor. Every element appears forward (``<name>``) and
+      reverse-complemented (the 200-nt element only; adaptors unchanged) as
+      ``<name>_Reversed``, on the next row; a fraction ``p_reversed_0`` of reverse records are
+      named ``<name>_Reversed_0`` here but ``<name>_Reversed`` in Table 4 (the real HepG2
+      quirk). Coordinates and categories are labels only.
+    * ``replicates.<fmt>``: Supplementary Table 4, sheet ``"<cell_type>_summary_data"``:
+      ``name``, ``replicate k [log2(rna/dna)]`` for k = 1..``n_replicates`` and ``mean`` (mean
+      of the available replicates), rows in shuffled order. Each record independently has,
+      with probability ``p_missing_replicate``, between 1 and ``n_replicates - 1`` replicates
+      missing (empty cells; with 3 replicates some keep only one, which the >= 2 replicate
+      rule drops); with probability ``p_unmeasured`` it has no Table 4 row at all.
+    * ``ground_truth.tsv``: ``name, stem, orientation, y_clean, noise_sd, instances,
+      measured, n_replicates``; ``instances`` lists ``motif:start:strand`` with the 0-based
+      start on the 230-nt record as written (adaptor included) and the strand relative to it.
+
+    Generative model, per element:
+
+    * background: i.i.d. bases with human-like composition (A=T=0.295, C=G=0.205, ~41% GC);
+    * with probability ``p_negative`` no motif; otherwise each motif of
+      ``data/human_motifs.meme`` (project-written consensus PWMs named after the TF they
+      resemble: GATA1, AP1, CEBP, HNF1A, HNF4A, CTCF, ETS, SP1, FOXA, YY1) gets
+      Poisson(``motif_rate``) instances at random non-overlapping positions, random strand;
+    * drive ``z = sum_i w[cell_type, m_i] * pos(c_i)`` with cell-type weights
+      (``LENTI_WEIGHTS``: K562 GATA1/AP1 strong, HepG2 HNF1A/HNF4A/CEBP strong, CTCF
+      repressive; other cell types share ``LENTI_DEFAULT_WEIGHTS``) and the position effect
+      ``pos(c) = 0.5 + 0.5 * exp(-((c - 115) / 57.5)^2)`` (central instances count more);
+    * saturating nonlinearity ``g(z) = BASELINE + SCALE * tanh(softplus(z - THRESHOLD) / SCALE)``;
+    * orientation effect ``o = sum_i LENTI_ORIENTATION[m_i] * pos(c_i) * (+1 on the + strand,
+      -1 on the - strand)``, on the record as written; ``y_clean = g(z) + o``, so the reverse
+      record's clean activity is the forward one's minus ``2 * o_forward`` (a small effect,
+      driven by GATA1, HNF1A and ETS);
+    * noise: ``noise_sd = base_noise_sd * exp(noise_gain * clip(-0.3 + 0.6 * min(#YY1, 2)
+      - 8 * (GC - 0.45), -0.9, 1.15))`` with #YY1 the planted YY1 sites and GC the element's
+      GC fraction: YY1 sites and AT-rich elements are noisier (0.10-0.79, median about 0.27,
+      with the defaults; ``noise_gain=0`` gives homoscedastic noise). It is the same for both
+      orientations and learnable from the sequence (:func:`lentimpra_noise_sd`);
+    * replicate r = ``round(y_clean + Normal(0, noise_sd), 6)``, independently per replicate.
+
+    The output is a deterministic function of the arguments (tsv/csv byte-identical; xlsx
+    identical cell values). Returns counts of what was written: ``n_elements``, ``n_records``
+    (2 per element), ``n_measured`` / ``n_unmeasured`` (records with / without a Table 4 row),
+    ``n_with_missing_replicates`` and ``n_single_replicate`` (among measured records),
+    ``n_reversed_0`` and ``n_instances`` (motif instances planted, per element).
+    """
+    errors = []
+    if not isinstance(cell_type, str) or not re.fullmatch(_CELL_TYPE_RE, cell_type):
+        errors.append(
+            f"cell_type must be 1-18 letters, digits, '.' or '-' (it names the Excel sheets), got {cell_type!r}"
+        )
+    if table_format not in LENTI_TABLE_FORMATS:
+        errors.append(f"table_format must be one of {LENTI_TABLE_FORMATS}, got {table_format!r}")
+    if int(n_elements) != n_elements or n_elements < 1:
+        errors.append(f"n_elements must be a positive integer, got {n_elements!r}")
+    if int(n_replicates) != n_replicates or not 2 <= n_replicates <= 20:
+        errors.append(f"n_replicates must be an integer from 2 to 20, got {n_replicates!r}")
+    if not base_noise_sd > 0:
+        errors.append(f"base_noise_sd must be > 0, got {base_noise_sd!r}")
+    if not noise_gain >= 0:
+        errors.append(f"noise_gain must be >= 0, got {noise_gain!r}")
+    if not motif_rate >= 0:
+        errors.append(f"motif_rate must be >= 0, got {motif_rate!r}")
+    probs = {
+        "p_negative": p_negative,
+        "p_missing_replicate": p_missing_replicate,
+        "p_unmeasured": p_unmeasured,
+        "p_reversed_0": p_reversed_0,
+    }
+    errors += [f"{k} must be in [0, 1], got {v!r}" for k, v in probs.items() if not 0 <= v <= 1]
+    if errors:
+        raise DeguInputError("simulate_lentimpra: " + "; ".join(errors))
+    from degu.io.lentimpra import MEAN_COLUMN, SEQUENCE_COLUMN
+
+    n_elements, n_replicates = int(n_elements), int(n_replicates)
+    motifs = default_human_motifs()
+    cums = [np.cumsum(m.pwm, axis=1) for m in motifs]
+    rng_seq, rng_meta, rng_noise, rng_design = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    )
+    a5, el_len = len(LENTI_ADAPTOR_5), LENTI_ELEMENT_LEN
+
+    # element names and coordinates (labels only)
+    ids = rng_meta.choice(20 * n_elements + 10_000, size=n_elements, replace=False) + 1
+    is_promoter = rng_meta.random(n_elements) < 0.15
+    chroms = rng_meta.choice([f"chr{c}" for c in [*range(1, 23), "X"]], size=n_elements)
+    starts38 = rng_meta.integers(1_000_000, 150_000_000, size=n_elements)
+    shift19 = rng_meta.integers(-300_000, 300_000, size=n_elements)
+    strands = np.where(rng_meta.random(n_elements) < 0.5, "+", "-")
+
+    seq_rows, truth = [], []
+    for i in range(n_elements):
+        element, inst = _sample_element(rng_seq, motifs, cums, el_len, p_negative, motif_rate)
+        stem = f"ENSG{ids[i]:011d}" if is_promoter[i] else f"DNasePeakNoPromoter{ids[i]}"
+        category = "promoter" if is_promoter[i] else "potential enhancer"
+        fwd_inst = [(n, s + a5, st, w) for n, s, st, w in inst]
+        rev_inst = sorted(
+            ((n, a5 + el_len - (s + w), "-" if st == "+" else "+", w) for n, s, st, w in inst),
+            key=lambda t: t[1],
+        )
+        rc = element[::-1].translate(str.maketrans("ACGT", "TGCA"))
+        for orientation, body, rinst in (("forward", element, fwd_inst), ("reverse", rc, rev_inst)):
+            seq = LENTI_ADAPTOR_5 + body + LENTI_ADAPTOR_3
+            name = stem if orientation == "forward" else f"{stem}_Reversed"
+            strand = strands[i] if orientation == "forward" else ("-" if strands[i] == "+" else "+")
+            seq_rows.append(
+                {
+                    "name": name,
+                    "category": category,
+                    "chr.hg19": chroms[i],
+                    "start.hg19": int(starts38[i] + shift19[i]),
+                    "stop.hg19": int(starts38[i] + shift19[i] + el_len),
+                    "str.hg19": strand,
+                    "chr.hg38": chroms[i],
+                    "start.hg38": int(starts38[i]),
+                    "stop.hg38": int(starts38[i] + el_len),
+                    "str.hg38": strand,
+                    SEQUENCE_COLUMN: seq,
+                }
+            )
+            truth.append(
+                {
+                    "name": name,
+                    "stem": stem,
+                    "orientation": orientation,
+                    "y_clean": lentimpra_clean_activity(rinst, cell_type),
+                    "noise_sd": lentimpra_noise_sd(
+                        seq, rinst, base_noise_sd=base_noise_sd, noise_gain=noise_gain
+                    ),
+                    "instances": ";".join(f"{n}:{s}:{st}" for n, s, st, _ in rinst),
+                }
+            )
+    n_rec = len(seq_rows)
+    y_clean = np.array([t["y_clean"] for t in truth])
+    noise_sd = np.array([t["noise_sd"] for t in truth])
+    reps = np.round(
+        y_clean[:, None] + noise_sd[:, None] * rng_noise.standard_normal((n_rec, n_replicates)), 6
+    )
+
+    # study design: missing replicates, unmeasured records, Table 3's _Reversed_0 names
+    has_missing = rng_design.random(n_rec) < p_missing_replicate
+    for r in np.flatnonzero(has_missing):
+        k = int(rng_design.integers(1, n_replicates))
+        reps[r, rng_design.permutation(n_replicates)[:k]] = np.nan
+    measured = rng_design.random(n_rec) >= p_unmeasured
+    reversed_0 = np.zeros(n_rec, dtype=bool)
+    reversed_0[1::2] = rng_design.random(n_elements) < p_reversed_0
+    order = rng_design.permutation(n_rec)
+
+    n_avail = np.isfinite(reps).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean = np.round(np.nanmean(reps, axis=1), 6)
+    names = [row["name"] for row in seq_rows]
+    for r in np.flatnonzero(reversed_0):
+        seq_rows[r]["name"] = names[r] + "_0"
+    for r, t in enumerate(truth):
+        t["measured"] = int(measured[r])
+        t["n_replicates"] = int(n_avail[r]) if measured[r] else 0
+
+    seq_table = pd.DataFrame(seq_rows)
+    if cell_type == "K562":
+        seq_table = seq_table.drop(columns=["chr.hg19", "start.hg19", "stop.hg19", "str.hg19"])
+    rep_names = [f"replicate {k} [log2(rna/dna)]" for k in range(1, n_replicates + 1)]
+    rows4 = [r for r in order if measured[r]]
+    rep_table = pd.DataFrame({"name": [names[r] for r in rows4]})
+    for k, col in enumerate(rep_names):
+        rep_table[col] = reps[rows4, k]
+    rep_table[MEAN_COLUMN] = mean[rows4]
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_lentimpra_table(
+        out_dir / f"sequences.{table_format}", seq_table, f"{cell_type} large-scale", table_format
+    )
+    _write_lentimpra_table(
+        out_dir / f"replicates.{table_format}", rep_table, f"{cell_type}_summary_data", table_format
+    )
+    with atomic_path(out_dir / "ground_truth.tsv") as tmp:
+        pd.DataFrame(truth).to_csv(tmp, sep="\t", index=False, float_format="%.6f", lineterminator="\n")
+    return {
+        "n_elements": n_elements,
+        "n_records": n_rec,
+        "n_measured": int(measured.sum()),
+        "n_unmeasured": int((~measured).sum()),
+        "n_with_missing_replicates": int((has_missing & measured).sum()),
+        "n_single_replicate": int(((n_avail == 1) & measured).sum()),
+        "n_reversed_0": int(reversed_0.sum()),
+        "n_instances": int(sum(len(t["instances"].split(";")) for t in truth if t["instances"]) // 2),
+    }
