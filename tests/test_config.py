@@ -95,3 +95,85 @@ def test_bad_yaml_names_file(tmp_path, schema):
     p.write_text("run: [unclosed\n")
     with pytest.raises(DeguInputError, match=f"{p}: not valid YAML"):
         load_config(p, schema)
+
+
+def _check(cfg, schema):
+    from degu.config import check_datasets
+
+    validate_config(cfg, schema)
+    check_datasets(cfg)
+
+
+def test_paper_config_lentimpra_entries(repo, schema):
+    cfg = load_config(repo / "config" / "config.yaml", schema)
+    k = cfg["datasets"]["lentimpra_k562_aleatoric"]
+    assert k["architecture"] == "residualbind" and k["aleatoric"] and k["calibrate"]
+    assert k["seq_len"] == 230 and k["raw_from"] == "lentimpra_k562"
+    assert cfg["distillation"]["gamma"] == 1.0 and cfg["uncertainty"]["mc_dropout_passes"] == 100
+    assert cfg["datasets"]["lentimpra_hepg2"]["aleatoric"] is False  # default filled in
+
+
+def test_lentimpra_defaults_differ_from_starrseq(test_config, schema):
+    cfg = copy.deepcopy(test_config)
+    validate_config(cfg, schema)
+    assert cfg["datasets"]["k562"]["seq_len"] == 230
+    assert cfg["datasets"]["k562"]["activity_columns"] == ["mean"]
+    assert cfg["datasets"]["k562"]["files"] == {
+        "sequences": "sequences.xlsx",
+        "replicates": "replicates.xlsx",
+    }
+    assert cfg["datasets"]["deepstarr"]["seq_len"] == 249
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["datasets"]["k562"].update(raw_from="nope"),
+            "key 'datasets.k562.raw_from': no dataset named 'nope'",
+        ),
+        (
+            lambda c: c["datasets"]["k562"].update(raw_from="deepstarr"),
+            "key 'datasets.k562.raw_from': 'deepstarr' has a different assay",
+        ),
+        (
+            lambda c: c["datasets"]["k562"].update(fractions=[0.5]),
+            "key 'datasets.k562.fractions': must contain uncertainty.fraction (1.0)",
+        ),
+        (
+            lambda c: c["datasets"]["k562"].update(baselines=["heteroscedastic_distill"]),
+            "heteroscedastic_distill needs heteroscedastic",
+        ),
+        (
+            lambda c: c["uncertainty"].update(main_dataset="deepstarr"),
+            "key 'uncertainty.main_dataset': 'deepstarr' is not a dataset with calibrate: true",
+        ),
+    ],
+)
+def test_cross_field_errors_name_the_key(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        _check(cfg, schema)
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["datasets"]["k562"].update(baselines=["bayes"]), "key 'datasets.k562.baselines.0'"),
+        (
+            lambda c: c["datasets"]["k562"]["model_params"].update(filterz=3),
+            "datasets.k562.model_params.filterz",
+        ),
+        (lambda c: c["datasets"]["k562"]["simulate"].update(n_train=5), "datasets.k562.simulate.n_train"),
+        (lambda c: c["datasets"]["deepstarr"].update(aleatoric=True), "key 'datasets.deepstarr.tasks'"),
+        (lambda c: c["uncertainty"].update(alpha=1.5), "key 'uncertainty.alpha'"),
+    ],
+)
+def test_schema_errors_for_uncertainty_keys(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        validate_config(cfg, schema)
+    assert message in str(exc.value)

@@ -11,16 +11,40 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake
 
-PAPER_COUNTS = {
+# STARR-seq part: 6 downloads, 1 dataset, 5 fractions x 10 teachers/students.
+# lentiMPRA part: 1 download (the DEGU data.tar.gz) + 2 extracted HDF5 files; 4 datasets
+# (K562/HepG2 x activity-only/activity+aleatoric) x 5 fractions x 10 teachers and students
+# (200 + 200) and 20 label jobs; on the two aleatoric datasets at fraction 1.0: 10
+# heteroscedastic + 10 evidential models each (40), 10 MC-dropout jobs each (20), one
+# heteroscedastic-ensemble label job each (2), 10 heteroscedastic-distilled students each (20),
+# one calibration job each (2).
+STARRSEQ_COUNTS = {
     "download": 6,
     "prepare": 1,
     "subsets": 1,
     "train_teacher": 50,
     "ensemble_labels": 5,
     "train_student": 50,
-    "evaluate": 1,
-    "figure": 2,
-    "all": 1,
+}
+LENTIMPRA_COUNTS = {
+    "download": 1,
+    "extract": 2,
+    "prepare": 4,
+    "subsets": 4,
+    "train_teacher": 200,
+    "ensemble_labels": 20,
+    "train_baseline": 40,
+    "heteroscedastic_labels": 2,
+    "mc_dropout": 20,
+    "train_student": 200,
+    "train_het_student": 20,
+    "calibration": 2,
+}
+# fig2, fig5a-d, supp_fig8, supp_fig11, supp_fig12
+SHARED_COUNTS = {"evaluate": 1, "figure": 8, "all": 1}
+PAPER_COUNTS = {
+    k: STARRSEQ_COUNTS.get(k, 0) + LENTIMPRA_COUNTS.get(k, 0) + SHARED_COUNTS.get(k, 0)
+    for k in {**STARRSEQ_COUNTS, **LENTIMPRA_COUNTS, **SHARED_COUNTS}
 }
 
 
@@ -41,14 +65,29 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 117
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 638
     assert counts == PAPER_COUNTS
+
+
+def test_paper_config_lentimpra_part_dry_run(tmp_path):
+    """The lentiMPRA part alone (STARR-seq dataset removed from the paper config)."""
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    del cfg["datasets"]["deepstarr"]
+    path = tmp_path / "lenti.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
+    assert res.returncode == 0, res.stderr + res.stdout
+    counts = job_stats(res.stdout)
+    assert counts.pop("total") == sum(LENTIMPRA_COUNTS.values()) + 10
+    assert counts == {**LENTIMPRA_COUNTS, **SHARED_COUNTS}
+    for f in ("fig5b", "fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12"):
+        assert f"results/paper/figures/{f}.pdf" in res.stdout
 
 
 def test_default_config_is_the_paper_config():
     res = run_snakemake(["-n"])
     assert res.returncode == 0, res.stderr
-    assert job_stats(res.stdout)["train_teacher"] == 50
+    assert job_stats(res.stdout)["train_teacher"] == 250
     assert "results/paper/figures/fig2.pdf" in res.stdout
 
 
@@ -199,3 +238,97 @@ def test_single_figure_target_rebuilds_alone(tiny_run):
     assert (tiny_run / "figures" / "fig5a.csv").exists() and (tiny_run / "figures" / "fig5a.png").exists()
     res = run_snakemake(["-n", "--configfile", cfg, "--directory", str(work)])
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- lentiMPRA part of the tiny run
+
+UQ_FIGURES = ("fig5b", "fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12")
+
+
+@pytest.mark.workflow
+def test_tiny_run_uncertainty_figures(tiny_run):
+    for fig in UQ_FIGURES:
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig5b = pd.read_csv(tiny_run / "figures" / "fig5b.csv")
+    assert set(fig5b["metric"]) == {"aleatoric_pearson"}
+    assert set(fig5b["method"]) == {"standard", "distilled", "ensemble"}
+    assert sorted(set(fig5b.query("dataset == 'k562'")["fraction"])) == [0.5, 1.0]
+    fig5c = pd.read_csv(tiny_run / "figures" / "fig5c.csv")
+    assert set(fig5c["dataset"]) == {"k562"} and set(fig5c["stage"]) == {"before", "conformal"}
+    assert {"distilled", "ensemble", "mc_dropout", "heteroscedastic", "evidential"} <= set(fig5c["method"])
+    assert set(pd.read_csv(tiny_run / "figures" / "supp_fig8.csv")["dataset"]) == {"hepg2"}
+    s11 = pd.read_csv(tiny_run / "figures" / "supp_fig11.csv")
+    assert set(s11["method"]) == {"heteroscedastic", "heteroscedastic_distill", "distilled"}
+
+
+@pytest.mark.workflow
+def test_tiny_run_lentimpra_pairs_and_heads(tiny_run):
+    from degu.io.lentimpra import pair_stem
+
+    data = tiny_run / "data" / "hepg2" / "dataset.h5"
+    owner = {}
+    with h5py.File(data) as f:
+        for split in ("Train", "Val", "Test"):
+            assert f[f"{split}/aleatoric"].shape == f[f"{split}/y"].shape
+            for name in f[f"{split}/ids"].asstr()[...]:
+                assert owner.setdefault(pair_stem(name), split) == split
+    assert any(n.endswith("_Reversed_0") for n in owner) is False  # stems carry no suffix
+    frac = tiny_run / "models" / "k562" / "frac1.0"
+    with h5py.File(frac / "teacher" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 2 and f.attrs["heads"] == '["mean", "aleatoric"]'
+    with h5py.File(frac / "student" / "seed1000" / "predictions.h5") as f:
+        assert f.attrs["heads"] == '["mean", "epistemic", "aleatoric"]'
+    with h5py.File(frac / "heteroscedastic" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 2
+    with h5py.File(frac / "evidential" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 4
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    k = perf.query("dataset == 'k562' and fraction == 1.0 and metric == 'pearson'")
+    assert k.query("method == 'ensemble'")["value"].item() > 0.3  # the planted signal is learnable
+
+
+@pytest.mark.workflow
+def test_tiny_run_calibration_recomputed_independently(tiny_run):
+    """Coverage, width and conformal scale of one student, recomputed from the raw arrays."""
+    cal = pd.read_csv(tiny_run / "metrics" / "calibration" / "k562.csv")
+    with h5py.File(tiny_run / "data" / "k562" / "dataset.h5") as f:
+        y_val, y_test = f["Val/y"][:, 0].astype(float), f["Test/y"][:, 0].astype(float)
+    with h5py.File(tiny_run / "models" / "k562" / "frac1.0" / "student" / "seed1001" / "predictions.h5") as f:
+        pv, pt = f["Val/pred"][...].astype(float), f["Test/pred"][...].astype(float)
+    for kind, sv, st in (
+        ("epistemic", pv[:, 1], pt[:, 1]),
+        ("aleatoric", pv[:, 2], pt[:, 2]),
+        (
+            "total",
+            np.hypot(np.clip(pv[:, 1], 0, None), np.clip(pv[:, 2], 0, None)),
+            np.hypot(np.clip(pt[:, 1], 0, None), np.clip(pt[:, 2], 0, None)),
+        ),
+    ):
+        sv, st = np.clip(sv, 1e-8, None), np.clip(st, 1e-8, None)
+        row = cal.query(f"method == 'distilled' and seed == 1001 and kind == '{kind}'").iloc[0]
+        assert row["coverage"] == pytest.approx(np.mean(np.abs(y_test - pt[:, 0]) <= 1.959964 * st), abs=1e-9)
+        assert row["interval_width"] == pytest.approx(np.mean(2 * 1.959964 * st), rel=1e-6)
+        scores = np.sort(np.abs(y_val - pv[:, 0]) / sv)
+        n = len(scores)
+        lam = scores[int(np.ceil((n + 1) * 0.95)) - 1]
+        assert row["conformal_scale"] == pytest.approx(lam, rel=1e-9)
+        assert row["coverage_conformal"] == pytest.approx(
+            np.mean(np.abs(y_test - pt[:, 0]) <= lam * st), abs=1e-9
+        )
+
+
+@pytest.mark.workflow
+def test_tiny_run_conformal_coverage_near_nominal(tiny_run):
+    for ds in ("k562", "hepg2"):
+        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv")
+        n_test, n_cal = cal["n_test"].iloc[0], cal["n_cal"].iloc[0]
+        # sampling error of a conformal coverage: test binomial + calibration quantile variability
+        sd = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (n_cal + 2))
+        assert (cal["coverage_conformal"] - 0.95).abs().max() < 4.5 * sd, cal
+        # averaged over all methods, kinds and seeds, much closer to 95%
+        assert abs(cal["coverage_conformal"].mean() - 0.95) < 2 * sd
+        # the simulator's true noise (sigma / sqrt(n_replicates)) is calibrated without any help
+        truth = cal.query("method == 'truth'").iloc[0]
+        assert abs(truth["coverage"] - 0.95) < 3 * np.sqrt(0.95 * 0.05 / n_test)
+        assert truth["conformal_scale"] == pytest.approx(1.96, rel=0.25)

@@ -70,3 +70,34 @@ def load_config(path: str | os.PathLike, schema: dict | str | os.PathLike) -> di
     except yaml.YAMLError as exc:
         raise DeguInputError(f"{path}: not valid YAML: {exc}") from exc
     return validate_config(config or {}, schema, source=str(path))
+
+
+def check_datasets(config: dict, source: str = "config") -> None:
+    """Cross-field checks a JSON schema cannot express; messages name the key."""
+    datasets = config["datasets"]
+    problems = []
+    for name, d in datasets.items():
+        ref = d.get("raw_from")
+        if ref is not None:
+            if ref not in datasets:
+                problems.append(f"key 'datasets.{name}.raw_from': no dataset named {ref!r}")
+            elif "raw_from" in datasets[ref]:
+                problems.append(f"key 'datasets.{name}.raw_from': {ref!r} itself uses raw_from (no chains)")
+            elif datasets[ref]["assay"] != d["assay"]:
+                problems.append(f"key 'datasets.{name}.raw_from': {ref!r} has a different assay")
+        if d.get("baselines") or d.get("calibrate"):
+            frac = config["uncertainty"]["fraction"]
+            if not any(abs(frac - f) < 1e-12 for f in d["fractions"]):
+                problems.append(
+                    f"key 'datasets.{name}.fractions': must contain uncertainty.fraction ({frac}) "
+                    "because the dataset has baselines or calibrate"
+                )
+        if "heteroscedastic_distill" in d.get("baselines", []) and "heteroscedastic" not in d["baselines"]:
+            problems.append(
+                f"key 'datasets.{name}.baselines': heteroscedastic_distill needs heteroscedastic (its teachers)"
+            )
+    main = config.get("uncertainty", {}).get("main_dataset")
+    if main is not None and not datasets.get(main, {}).get("calibrate"):
+        problems.append(f"key 'uncertainty.main_dataset': {main!r} is not a dataset with calibrate: true")
+    if problems:
+        raise DeguInputError("invalid configuration:\n  " + "\n  ".join(f"{source}: {p}" for p in problems))

@@ -1,11 +1,37 @@
-"""Turn raw files of a given assay into the pipeline's HDF5 dataset."""
+"""Turn raw files of a given assay into the pipeline's HDF5 dataset.
+
+Every assay ends in the same layout (``degu.io.hdf5``), so the rules downstream of
+``prepare`` do not know which assay a dataset came from:
+
+* ``starrseq``: the six DeepSTARR files; the published Train/Val/Test split is kept.
+* ``lentimpra``: Agarwal et al. 2023 Supplementary Tables 3 (sequences) and 4
+  (replicates), joined on the element name. Activity-only datasets keep every
+  measured element with a sequence; ``aleatoric=True`` datasets also carry the
+  replicate sample std (ddof=1) and drop elements with fewer than
+  ``min_replicates`` replicates (paper Methods). Split 80/10/10 at random with
+  forward/reverse pairs kept together.
+* ``table``: one generic table (users' own MPRA data; the real HepG2 file), the
+  same random pair-aware split.
+
+What was dropped, and why, is counted in the dataset's ``prepare_report`` attribute
+(JSON) and logged.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 
 from degu.encoding import one_hot
+from degu.errors import DeguInputError
 from degu.io import hdf5, starrseq
+from degu.splits import grouped_split
+
+log = logging.getLogger("degu")
 
 
 def prepare_starrseq(
@@ -16,6 +42,7 @@ def prepare_starrseq(
     activity_columns: list[str],
     seq_len: int = 249,
     n_policy: str = "zeros",
+    **_ignored,
 ) -> dict[str, int]:
     """Parse and validate the six DeepSTARR files in ``raw_dir``; write ``out_h5``.
 
@@ -38,4 +65,276 @@ def prepare_starrseq(
     return {k: len(v.y) for k, v in splits.items()}
 
 
-PREPARERS = {"starrseq": prepare_starrseq}
+def replicate_std(replicates: np.ndarray, min_replicates: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Sample std (ddof=1) over the available (non-NaN) replicates of each row.
+
+    Returns ``(std, n_available)``; ``std`` is NaN where fewer than ``min_replicates``
+    replicates are available.
+    """
+    reps = np.asarray(replicates, dtype=np.float64)
+    n = np.sum(~np.isnan(reps), axis=1)
+    std = np.full(len(reps), np.nan)
+    ok = n >= max(2, min_replicates)
+    if ok.any():
+        std[ok] = np.nanstd(reps[ok], axis=1, ddof=1)
+    return std, n
+
+
+def _write_split_table(
+    table: pd.DataFrame,
+    out_h5,
+    *,
+    assay: str,
+    tasks: list[str],
+    activity: list[str],
+    aleatoric: str | None,
+    seq_len: int,
+    n_policy: str,
+    reverse_pattern: str,
+    split_fractions,
+    split_seed: int,
+    report: dict,
+) -> dict[str, int]:
+    from degu.io.lentimpra import pair_stem
+
+    stems = np.array([pair_stem(n, reverse_pattern) for n in table["name"]], dtype=object)
+    parts = grouped_split(stems, split_fractions, split_seed)
+    x_all = one_hot(list(table["sequence"]), n_policy=n_policy)
+    y_all = table[activity].to_numpy(dtype=np.float32)
+    a_all = table[[aleatoric]].to_numpy(dtype=np.float32) if aleatoric else None
+    ids = table["name"].to_numpy(dtype=object)
+    splits = {
+        name: hdf5.Split(x_all[idx], y_all[idx], ids[idx], None if a_all is None else a_all[idx])
+        for name, idx in parts.items()
+    }
+    stem_counts = pd.Series(stems).value_counts()
+    report = {
+        **report,
+        "n_pairs": int((stem_counts >= 2).sum()),
+        "n_unpaired": int((stem_counts == 1).sum()),
+        "split_sizes": {k: len(v) for k, v in parts.items()},
+    }
+    log.info("prepare report: %s", json.dumps(report))
+    hdf5.write_dataset(
+        out_h5,
+        splits,
+        tasks,
+        n_policy=n_policy,
+        attrs={
+            "assay": assay,
+            "aleatoric": bool(aleatoric),
+            "split_seed": int(split_seed),
+            "split_fractions": json.dumps([float(f) for f in split_fractions]),
+            "prepare_report": json.dumps(report),
+        },
+    )
+    return report["split_sizes"]
+
+
+def prepare_lentimpra(
+    raw_dir,
+    out_h5,
+    *,
+    tasks: list[str],
+    files: dict,
+    sheets: dict | None = None,
+    replicate_columns: list[str] | None = None,
+    activity_columns: list[str] = ("mean",),
+    aleatoric: bool = False,
+    min_replicates: int = 2,
+    max_unmatched_fraction: float = 0.05,
+    reverse_pattern: str | None = None,
+    split: dict | None = None,
+    seq_len: int = 230,
+    n_policy: str = "zeros",
+    **_ignored,
+) -> dict[str, int]:
+    """Agarwal et al. Tables 3 + 4 -> activity-only or activity+aleatoric dataset."""
+    from degu.io import lentimpra
+
+    if len(tasks) != 1 or len(activity_columns) != 1:
+        raise DeguInputError(
+            "lentimpra datasets have exactly one task and one activity column (Table 4's mean)"
+        )
+    sheets = sheets or {}
+    split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
+    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
+    seq_path = Path(raw_dir) / files["sequences"]
+    rep_path = Path(raw_dir) / files["replicates"]
+    seqs = lentimpra.read_agarwal_sequences(
+        seq_path, sheets.get("sequences"), seq_len=seq_len, n_policy=n_policy
+    )
+    reps = lentimpra.read_agarwal_replicates(
+        rep_path,
+        sheets.get("replicates"),
+        replicate_columns=list(replicate_columns or lentimpra.REPLICATE_COLUMNS),
+        mean_column=activity_columns[0],
+    )
+    table, report = lentimpra.merge_lentimpra(
+        seqs,
+        reps,
+        aleatoric=aleatoric,
+        min_replicates=min_replicates,
+        reverse_pattern=pattern,
+        max_unmatched_fraction=max_unmatched_fraction,
+        source=f"{seq_path} + {rep_path}",
+    )
+    return _write_split_table(
+        table,
+        out_h5,
+        assay="lentimpra",
+        tasks=list(tasks),
+        activity=["activity"],
+        aleatoric="aleatoric" if aleatoric else None,
+        seq_len=seq_len,
+        n_policy=n_policy,
+        reverse_pattern=pattern,
+        split_fractions=split["fractions"],
+        split_seed=split["seed"],
+        report=report,
+    )
+
+
+def prepare_table(
+    raw_dir,
+    out_h5,
+    *,
+    tasks: list[str],
+    files: dict,
+    id_column: str,
+    sequence_column: str,
+    activity_columns: list[str],
+    sheets: dict | None = None,
+    replicate_columns: list[str] | None = None,
+    aleatoric: bool = False,
+    min_replicates: int = 2,
+    reverse_pattern: str | None = None,
+    split: dict | None = None,
+    seq_len: int,
+    n_policy: str = "zeros",
+    **_ignored,
+) -> dict[str, int]:
+    """A generic table (id, sequence, activity columns, optional replicates) -> dataset."""
+    from degu.io import lentimpra
+
+    if len(tasks) != len(activity_columns):
+        raise DeguInputError(f"{len(tasks)} tasks but {len(activity_columns)} activity columns")
+    if aleatoric and not replicate_columns:
+        raise DeguInputError("aleatoric: true needs replicate_columns for a table dataset")
+    split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
+    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
+    path = Path(raw_dir) / files["table"]
+    table = lentimpra.read_generic_table(
+        path,
+        sheet=(sheets or {}).get("table"),
+        id_column=id_column,
+        sequence_column=sequence_column,
+        activity_columns=list(activity_columns),
+        replicate_columns=list(replicate_columns) if replicate_columns else None,
+        seq_len=seq_len,
+        n_policy=n_policy,
+    )
+    activity = [f"activity_{c}" for c in activity_columns]
+    report = {"n_records": len(table)}
+    if aleatoric:
+        rep_cols = [c for c in table.columns if c.startswith("rep_")]
+        std, n = replicate_std(table[rep_cols].to_numpy(), min_replicates)
+        keep = ~np.isnan(std)
+        dropped = table.loc[~keep, "name"]
+        report.update(
+            n_dropped_few_replicates=int((~keep).sum()), examples_dropped_few_replicates=list(dropped[:10])
+        )
+        table = table.loc[keep].assign(aleatoric=std[keep]).reset_index(drop=True)
+        if table.empty:
+            raise DeguInputError(f"{path}: no record has at least {min_replicates} replicates")
+    report["n_kept"] = len(table)
+    return _write_split_table(
+        table,
+        out_h5,
+        assay="table",
+        tasks=list(tasks),
+        activity=activity,
+        aleatoric="aleatoric" if aleatoric else None,
+        seq_len=seq_len,
+        n_policy=n_policy,
+        reverse_pattern=pattern,
+        split_fractions=split["fractions"],
+        split_seed=split["seed"],
+        report=report,
+    )
+
+
+def prepare_degu_h5(
+    raw_dir,
+    out_h5,
+    *,
+    tasks: list[str],
+    files: dict,
+    h5_columns: dict | None = None,
+    aleatoric: bool = False,
+    seq_len: int,
+    n_policy: str = "zeros",
+    **_ignored,
+) -> dict[str, int]:
+    """The DEGU authors' processed HDF5 (Zenodo 14145285): ``Train/Val/Test`` groups with
+    one-hot ``X`` (N, L, 4) and targets ``y``; their pair-aware split is kept.
+
+    ``h5_columns`` maps ``activity`` (and, with ``aleatoric``, ``aleatoric``) to columns
+    of ``y`` (default 0 and 1: replicate mean and std).
+    """
+    import h5py
+
+    cols = {"activity": 0, "aleatoric": 1, **(h5_columns or {})}
+    if len(tasks) != 1:
+        raise DeguInputError("degu_h5 datasets have exactly one task")
+    path = Path(raw_dir) / files["h5"]
+    splits = {}
+    with h5py.File(path, "r") as f:
+        for split in hdf5.SPLITS:
+            if split not in f or "X" not in f[split] or "y" not in f[split]:
+                raise DeguInputError(f"{path}: expected group '{split}' with datasets 'X' and 'y'")
+            x = f[split]["X"][...]
+            y = np.asarray(f[split]["y"][...], dtype=np.float32)
+            if y.ndim == 1:
+                y = y[:, None]
+            where = f"{path} ({split})"
+            if x.ndim != 3 or x.shape[1:] != (seq_len, 4) or len(x) != len(y):
+                raise DeguInputError(
+                    f"{where}: X has shape {x.shape}, y {y.shape}; expected ({len(y)}, {seq_len}, 4)"
+                )
+            bad = np.flatnonzero(~(np.isin(x, (0, 1)).all(axis=(1, 2)) & (x.sum(axis=2) <= 1).all(axis=1)))
+            if bad.size:
+                raise DeguInputError(f"{where}: record {bad[0]} of X is not one-hot")
+            need = [cols["activity"]] + ([cols["aleatoric"]] if aleatoric else [])
+            if max(need) >= y.shape[1]:
+                raise DeguInputError(f"{where}: y has {y.shape[1]} column(s); h5_columns asks for {need}")
+            nonfinite = np.flatnonzero(~np.isfinite(y[:, need]).all(axis=1))
+            if nonfinite.size:
+                raise DeguInputError(f"{where}: record {nonfinite[0]} has a non-finite target")
+            ids = np.array([f"{split}_{i}" for i in range(len(y))], dtype=object)
+            alea = y[:, [cols["aleatoric"]]] if aleatoric else None
+            splits[split] = hdf5.Split(x.astype(np.uint8), y[:, [cols["activity"]]], ids, alea)
+    hdf5.write_dataset(
+        out_h5,
+        splits,
+        list(tasks),
+        n_policy=n_policy,
+        attrs={"assay": "degu_h5", "aleatoric": bool(aleatoric)},
+    )
+    return {k: len(v.y) for k, v in splits.items()}
+
+
+PREPARERS = {
+    "starrseq": prepare_starrseq,
+    "lentimpra": prepare_lentimpra,
+    "table": prepare_table,
+    "degu_h5": prepare_degu_h5,
+}
+
+
+def prepare_dataset(assay: str, raw_dir, out_h5, **params) -> dict[str, int]:
+    try:
+        preparer = PREPARERS[assay]
+    except KeyError:
+        raise DeguInputError(f"unknown assay {assay!r}; known: {sorted(PREPARERS)}") from None
+    return preparer(raw_dir, out_h5, **params)

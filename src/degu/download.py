@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 import requests
 
 from degu.errors import DeguInputError
+from degu.io.atomic import atomic_path
 
 log = logging.getLogger("degu.download")
 MANIFEST_COLUMNS = ["file", "url", "md5", "zenodo_record"]
@@ -159,3 +161,30 @@ def fetch_from_manifest(manifest, filename: str, dest, **kwargs) -> str:
     retry = {k: kwargs[k] for k in ("retries", "backoff") if k in kwargs}
     expected = row["md5"] or zenodo_md5(row["zenodo_record"], filename, **retry)
     return fetch(row["url"], dest, expected, **kwargs)
+
+
+def extract_member(archive, member: str, dest) -> Path:
+    """Extract one member of a (gzipped) tar archive to ``dest``, atomically.
+
+    Only regular files are extracted, and only by name (never by the archive's own
+    paths), so a hostile archive cannot write outside ``dest``. A missing member is a
+    DeguInputError that lists a few of the archive's members.
+    """
+    import tarfile
+
+    archive, dest = Path(archive), Path(dest)
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            try:
+                info = tar.getmember(member)
+            except KeyError:
+                names = [m.name for m in tar.getmembers()[:20]]
+                raise DeguInputError(f"{archive}: no member {member!r}; members include {names}") from None
+            if not info.isfile():
+                raise DeguInputError(f"{archive}: member {member!r} is not a regular file")
+            src = tar.extractfile(info)
+            with atomic_path(dest) as tmp, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise DeguInputError(f"{archive}: cannot read the archive (truncated or corrupt?): {exc}") from exc
+    return dest

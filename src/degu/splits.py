@@ -39,3 +39,31 @@ def write_subsets(path, n: int, fractions: list[float], seed: int) -> None:
 def read_subset(path, fraction: float | str) -> np.ndarray:
     key = fraction if isinstance(fraction, str) else fraction_key(fraction)
     return read_arrays(path, [f"fraction/{key}"])[f"fraction/{key}"]
+
+
+def grouped_split(
+    groups, fractions=(0.8, 0.1, 0.1), seed: int = 0, names=("Train", "Val", "Test")
+) -> dict[str, np.ndarray]:
+    """Random train/val/test split that never separates records of one group.
+
+    ``groups[i]`` is the group of record ``i`` (for lentiMPRA: the forward/reverse pair
+    stem, so both orientations of an element land in the same split). Groups are put in
+    a seeded random order and cut where the cumulative record count crosses the split
+    fractions, so each split holds ``fraction * n`` records up to one group. Returns
+    ``{name: sorted int64 record indices}``.
+    """
+    fractions = np.asarray(fractions, dtype=np.float64)
+    if len(fractions) != len(names) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
+        raise ValueError(f"split fractions must be {len(names)} non-negative numbers summing to 1")
+    groups = np.asarray(groups)
+    uniq, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    order = np.random.default_rng(seed).permutation(len(uniq))
+    ends = np.cumsum(counts[order])  # records up to and including each group, in shuffled order
+    starts = ends - counts[order]
+    bounds = np.cumsum(fractions)[:-1] * len(groups)
+    # a group goes to the split in which its first record falls
+    which_sorted = np.searchsorted(bounds, starts, side="right")
+    which = np.empty(len(uniq), dtype=np.int64)
+    which[order] = which_sorted
+    record_split = which[inverse]
+    return {name: np.flatnonzero(record_split == k).astype(np.int64) for k, name in enumerate(names)}

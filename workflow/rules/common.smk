@@ -2,20 +2,64 @@
 import re
 from pathlib import Path
 
-from degu.config import validate_config
+from degu.config import check_datasets, validate_config
 from degu.splits import fraction_key
 
 validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+check_datasets(config)
 
 REPO_ROOT = Path(workflow.basedir).parent
 RUN = config["run"]
 OUT = f"results/{RUN}"
 DATASETS = config["datasets"]
-FIGURES = ["fig2", "fig5a"]
+UNC = config["uncertainty"]
+UNC_FRACTION = fraction_key(UNC["fraction"])
 
 
-def datasets_with_source(source):
-    return [name for name, d in DATASETS.items() if d["source"] == source]
+def owns_raw(name):
+    """Whether the dataset fetches/simulates its own raw files (no raw_from)."""
+    return "raw_from" not in DATASETS[name]
+
+
+def datasets_with_source(source, assay=None):
+    return [
+        name
+        for name, d in DATASETS.items()
+        if d["source"] == source
+        and owns_raw(name)
+        and (assay is None or d["assay"] == assay)
+    ]
+
+
+def calibrated_datasets():
+    return [name for name, d in DATASETS.items() if d["calibrate"]]
+
+
+def baseline_datasets(method):
+    return [name for name, d in DATASETS.items() if method in d["baselines"]]
+
+
+def main_calibration_dataset():
+    cal = calibrated_datasets()
+    return UNC.get("main_dataset") or (cal[0] if cal else None)
+
+
+def figure_list():
+    figs = ["fig2", "fig5a"]
+    if any(d["aleatoric"] for d in DATASETS.values()):
+        figs.append("fig5b")
+    if calibrated_datasets():
+        figs += ["fig5c", "fig5d", "supp_fig12"]
+        if len(calibrated_datasets()) > 1:
+            figs.append("supp_fig8")
+    if baseline_datasets("heteroscedastic_distill") and any(
+        d["calibrate"] for d in DATASETS.values()
+    ):
+        figs.append("supp_fig11")
+    return figs
+
+
+FIGURES = figure_list()
 
 
 def alternatives(values):
@@ -68,19 +112,136 @@ def res(kind, key, default):
     return config["resources"].get(kind, {}).get(key, default)
 
 
-def raw_files(dataset):
-    """The six raw STARR-seq files of a dataset (downloaded, simulated or local)."""
-    from degu.io.starrseq import SPLITS, activity_name, fasta_name
+def raw_dir(dataset):
+    """Where a dataset's raw files are (its own, or those of its raw_from dataset)."""
+    src = DATASETS[dataset].get("raw_from", dataset)
+    d = DATASETS[src]
+    return d["local_dir"] if d["source"] == "local" else f"{OUT}/data/{src}/raw"
 
+
+def raw_files(dataset):
+    """The raw files a dataset is prepared from (downloaded, simulated or local)."""
     d = DATASETS[dataset]
-    names = [fasta_name(s) for s in SPLITS] + [activity_name(s) for s in SPLITS]
-    base = d["local_dir"] if d["source"] == "local" else f"{OUT}/data/{dataset}/raw"
-    return [f"{base}/{n}" for n in names]
+    if d["assay"] == "starrseq":
+        from degu.io.starrseq import SPLITS, activity_name, fasta_name
+
+        names = [fasta_name(s) for s in SPLITS] + [activity_name(s) for s in SPLITS]
+    elif d["assay"] == "lentimpra":
+        names = [d["files"]["sequences"], d["files"]["replicates"]]
+    elif d["assay"] == "degu_h5":
+        names = [d["files"]["h5"]]
+    else:
+        names = [d["files"]["table"]]
+    return [f"{raw_dir(dataset)}/{n}" for n in names]
+
+
+def ground_truth(dataset):
+    """The simulator's ground-truth file, for simulated datasets (else None)."""
+    src = DATASETS[dataset].get("raw_from", dataset)
+    if DATASETS[src]["source"] != "simulate":
+        return None
+    return f"{raw_dir(dataset)}/ground_truth.tsv"
+
+
+PREPARE_KEYS = [
+    "tasks",
+    "activity_columns",
+    "seq_len",
+    "n_policy",
+    "files",
+    "sheets",
+    "id_column",
+    "sequence_column",
+    "replicate_columns",
+    "aleatoric",
+    "min_replicates",
+    "max_unmatched_fraction",
+    "reverse_pattern",
+    "split",
+    "h5_columns",
+]
+
+
+def archive_members():
+    """{extracted file name: (dataset owning the raw dir, archive file, member)}."""
+    out = {}
+    for name, d in DATASETS.items():
+        if "archive" in d:
+            owner = d.get("raw_from", name)
+            out[d["files"]["h5"]] = (
+                owner,
+                d["archive"]["file"],
+                d["archive"]["member"],
+            )
+    return out
+
+
+def prepare_params(dataset):
+    d = DATASETS[dataset]
+    return {k: d[k] for k in PREPARE_KEYS if k in d}
 
 
 def model_file(role, name):
-    """Path pattern of one file of a trained model (teacher or student)."""
+    """Path pattern of one file of a trained model (teacher, student or a baseline)."""
     return f"results/{{run}}/models/{{dataset}}/frac{{fraction}}/{role}/seed{{seed}}/{name}"
+
+
+def predictions(ds, fr, role, seed):
+    return f"{OUT}/models/{ds}/frac{fr}/{role}/seed{seed}/predictions.h5"
+
+
+def calibration_models(ds):
+    """(method, seed, file) of everything the calibration analysis of one dataset compares."""
+    fr = UNC_FRACTION
+    base = DATASETS[ds]["baselines"]
+    models = [
+        {
+            "method": "ensemble",
+            "seed": None,
+            "path": f"{OUT}/labels/{ds}/frac{fr}/ensemble.h5",
+        }
+    ]
+    for s in seeds("teachers"):
+        models.append(
+            {"method": "standard", "seed": s, "path": predictions(ds, fr, "teacher", s)}
+        )
+    for s in seeds("students"):
+        models.append(
+            {
+                "method": "distilled",
+                "seed": s,
+                "path": predictions(ds, fr, "student", s),
+            }
+        )
+    if "mc_dropout" in base:
+        for s in seeds("teachers"):
+            models.append(
+                {
+                    "method": "mc_dropout",
+                    "seed": s,
+                    "path": f"{OUT}/uncertainty/{ds}/frac{fr}/mc_dropout/seed{s}.h5",
+                }
+            )
+    for method in ("heteroscedastic", "evidential"):
+        if method in base:
+            for s in seeds("teachers"):
+                models.append(
+                    {
+                        "method": method,
+                        "seed": s,
+                        "path": predictions(ds, fr, method, s),
+                    }
+                )
+    if "heteroscedastic_distill" in base:
+        for s in seeds("students"):
+            models.append(
+                {
+                    "method": "heteroscedastic_distill",
+                    "seed": s,
+                    "path": predictions(ds, fr, "het_student", s),
+                }
+            )
+    return models
 
 
 def evaluation_inputs(wildcards=None):
@@ -115,6 +276,12 @@ def evaluation_entries():
                 }
             )
     return entries
+
+
+def figure_inputs(figure):
+    if figure in ("fig2", "fig5a", "fig5b"):
+        return [f"{OUT}/metrics/performance.csv"]
+    return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
 def all_targets():

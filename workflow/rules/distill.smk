@@ -1,4 +1,4 @@
-# DEGU distillation: one student (2N outputs) per (dataset, fraction, seed).
+# DEGU distillation: one student (2N outputs; 3N with aleatoric) per (dataset, fraction, seed).
 
 
 rule train_student:
@@ -23,6 +23,7 @@ rule train_student:
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
         lam=config["distillation"]["lambda"],
+        gamma=config["distillation"]["gamma"],
         prediction_batch_size=config["prediction_batch_size"],
         deterministic=config["deterministic"],
     script:

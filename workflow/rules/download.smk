@@ -23,6 +23,29 @@ rule download:
         "../scripts/download.py"
 
 
+rule extract:
+    """One file out of a downloaded archive (e.g. the DEGU authors' HDF5 files)."""
+    input:
+        lambda wc: f"{OUT}/data/{wc.dataset}/raw/{archive_members()[wc.member][1]}",
+    output:
+        "results/{run}/data/{dataset}/raw/{member}",
+    log:
+        "results/{run}/logs/extract/{dataset}/{member}.log",
+    wildcard_constraints:
+        dataset=alternatives(sorted({v[0] for v in archive_members().values()})),
+        member=alternatives(list(archive_members())),
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("light", "threads", 1)
+    resources:
+        runtime=res("light", "runtime", 60),
+        mem_mb=res("light", "mem_mb", 2000),
+    params:
+        member=lambda wc: archive_members()[wc.member][2],
+    script:
+        "../scripts/extract.py"
+
+
 rule simulate_starrseq:
     """DeepSTARR-format files with planted fly motifs and known noise (network-free)."""
     output:
@@ -38,7 +61,7 @@ rule simulate_starrseq:
     log:
         "results/{run}/logs/simulate/{dataset}.log",
     wildcard_constraints:
-        dataset=alternatives(datasets_with_source("simulate")),
+        dataset=alternatives(datasets_with_source("simulate", "starrseq")),
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
@@ -50,3 +73,25 @@ rule simulate_starrseq:
         seq_len=lambda wc: DATASETS[wc.dataset]["seq_len"],
     script:
         "../scripts/simulate_starrseq.py"
+
+
+rule simulate_lentimpra:
+    """Agarwal Table 3/4-format workbooks: forward/reverse pairs, 3 replicates, known noise."""
+    output:
+        sequences="results/{run}/data/{dataset}/raw/sequences.xlsx",
+        replicates="results/{run}/data/{dataset}/raw/replicates.xlsx",
+        truth="results/{run}/data/{dataset}/raw/ground_truth.tsv",
+    log:
+        "results/{run}/logs/simulate/{dataset}.log",
+    wildcard_constraints:
+        dataset=alternatives(datasets_with_source("simulate", "lentimpra")),
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("light", "threads", 1)
+    resources:
+        runtime=res("light", "runtime", 60),
+        mem_mb=res("light", "mem_mb", 4000),
+    params:
+        simulate=lambda wc: DATASETS[wc.dataset]["simulate"],
+    script:
+        "../scripts/simulate_lentimpra.py"

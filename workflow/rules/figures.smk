@@ -3,7 +3,7 @@
 
 rule figure:
     input:
-        "results/{run}/metrics/performance.csv",
+        lambda wc: figure_inputs(wc.figure),
     output:
         pdf="results/{run}/figures/{figure}.pdf",
         png="results/{run}/figures/{figure}.png",
@@ -18,5 +18,8 @@ rule figure:
     resources:
         runtime=res("light", "runtime", 10),
         mem_mb=res("light", "mem_mb", 4000),
+    params:
+        main_dataset=main_calibration_dataset(),
+        alpha=UNC["alpha"],
     script:
         "../scripts/figure.py"

@@ -2,7 +2,9 @@
 
 
 rule prepare:
-    """Parse, validate and one-hot encode (A,C,G,T) the raw files; splits kept as given."""
+    """Parse, validate and one-hot encode (A,C,G,T) the raw files into Train/Val/Test
+    (STARR-seq: the published split; lentiMPRA/table: random 80/10/10, pairs kept together).
+    """
     input:
         lambda wc: raw_files(wc.dataset),
     output:
@@ -17,10 +19,8 @@ rule prepare:
         mem_mb=res("light", "mem_mb", 16000),
     params:
         assay=lambda wc: DATASETS[wc.dataset]["assay"],
-        tasks=lambda wc: DATASETS[wc.dataset]["tasks"],
-        activity_columns=lambda wc: DATASETS[wc.dataset]["activity_columns"],
-        seq_len=lambda wc: DATASETS[wc.dataset]["seq_len"],
-        n_policy=lambda wc: DATASETS[wc.dataset]["n_policy"],
+        raw_dir=lambda wc: raw_dir(wc.dataset),
+        dataset=lambda wc: prepare_params(wc.dataset),
     script:
         "../scripts/prepare.py"
 

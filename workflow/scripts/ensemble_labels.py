@@ -11,6 +11,7 @@ ensemble_labels_job(
     fraction=float(sm.wildcards.fraction),
     teacher_models=list(sm.input.teachers),
     out_h5=sm.output[0],
+    kind=sm.params.get("kind", "standard"),
     threads=sm.threads,
     prediction_batch_size=sm.params.prediction_batch_size,
 )

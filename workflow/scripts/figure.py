@@ -8,6 +8,8 @@ from degu.logs import redirect_to
 from degu.plots import FIGURES
 
 redirect_to(snakemake.log[0])
-perf = pd.read_csv(snakemake.input[0])
+table = pd.concat([pd.read_csv(p) for p in snakemake.input], ignore_index=True)
 out = Path(snakemake.output.pdf)
-FIGURES[snakemake.wildcards.figure](perf, out.with_suffix(""))
+FIGURES[snakemake.wildcards.figure](
+    table, out.with_suffix(""), main_dataset=snakemake.params.main_dataset, alpha=snakemake.params.alpha
+)

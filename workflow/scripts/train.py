@@ -1,13 +1,18 @@
-"""Snakemake script: train a teacher (standard training) or a DEGU student."""
+"""Snakemake script: train a teacher, a DEGU student or an uncertainty baseline."""
 
 from degu.jobs import train_model_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])
 sm = snakemake
-role = "student" if sm.rule == "train_student" else "teacher"
+role, method = {
+    "train_teacher": ("teacher", "standard"),
+    "train_student": ("student", "distilled"),
+    "train_het_student": ("student", "heteroscedastic_distill"),
+}.get(sm.rule, (sm.wildcards.get("role"), sm.wildcards.get("role")))
 train_model_job(
     role=role,
+    method=method,
     dataset_h5=sm.input.dataset,
     subsets_h5=sm.input.get("subsets"),
     labels_h5=sm.input.get("labels"),
@@ -17,6 +22,8 @@ train_model_job(
     model_params=dict(sm.params.model_params),
     training=dict(sm.params.training),
     lam=sm.params.get("lam", 1.0),
+    gamma=sm.params.get("gamma", 1.0),
+    evidential_coeff=sm.params.get("evidential_coeff", 0.01),
     threads=sm.threads,
     prediction_batch_size=sm.params.prediction_batch_size,
     deterministic=sm.params.deterministic,

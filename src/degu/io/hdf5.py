@@ -6,6 +6,7 @@ processed-data layout so their Zenodo files share the same reader::
     /Train/X    uint8   (N, L, 4)   one-hot, channels A,C,G,T; N bases are all-zero
     /Train/y    float32 (N, T)      targets, columns named by the ``tasks`` attribute
     /Train/ids  str     (N,)        record identifiers (FASTA headers without '>')
+    /Train/aleatoric float32 (N, T) optional: std (ddof=1) over experimental replicates
     /Val/...  /Test/...             same
     attrs: tasks (JSON list), alphabet="ACGT", n_policy, seq_len, format="degu-dataset/1"
 
@@ -35,6 +36,7 @@ class Split:
     X: np.ndarray
     y: np.ndarray
     ids: np.ndarray
+    aleatoric: np.ndarray | None = None  # replicate std per task, when the assay has replicates
 
 
 def write_dataset(path, splits: dict[str, Split], tasks: list[str], *, n_policy: str, attrs=None) -> None:
@@ -57,11 +59,19 @@ def write_dataset(path, splits: dict[str, Split], tasks: list[str], *, n_policy:
             )
             g.create_dataset("y", data=s.y.astype(np.float32))
             g.create_dataset("ids", data=np.asarray(s.ids, dtype=object), dtype=_STR)
+            if s.aleatoric is not None:
+                g.create_dataset("aleatoric", data=np.asarray(s.aleatoric, dtype=np.float32))
 
 
 def dataset_tasks(path) -> list[str]:
     with h5py.File(path, "r") as f:
         return json.loads(f.attrs["tasks"])
+
+
+def has_aleatoric(path) -> bool:
+    """Whether the dataset carries replicate-std (aleatoric) targets."""
+    with h5py.File(path, "r") as f:
+        return all("aleatoric" in f[s] for s in SPLITS if s in f)
 
 
 def split_size(path, split: str) -> int:
@@ -85,10 +95,9 @@ def read_split(path, split: str, index: np.ndarray | None = None) -> Split:
         if split not in f:
             raise DeguInputError(f"{path}: no group '{split}' (groups: {list(f.keys())})")
         g = f[split]
-        if index is None:
-            return Split(g["X"][...], g["y"][...], g["ids"].asstr()[...])
-        index = np.asarray(index)
-        return Split(g["X"][...][index], g["y"][...][index], g["ids"].asstr()[...][index])
+        sel = slice(None) if index is None else np.asarray(index)
+        alea = g["aleatoric"][...][sel] if "aleatoric" in g else None
+        return Split(g["X"][...][sel], g["y"][...][sel], g["ids"].asstr()[...][sel], alea)
 
 
 def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict | None = None) -> None:

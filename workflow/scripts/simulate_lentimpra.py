@@ -1,0 +1,11 @@
+"""Snakemake script: simulate Agarwal Table 3/4-format lentiMPRA workbooks."""
+
+from pathlib import Path
+
+from degu.logs import redirect_to
+from degu.simulate import simulate_lentimpra
+
+redirect_to(snakemake.log[0])
+print(
+    simulate_lentimpra(Path(snakemake.output.truth).parent, table_format="xlsx", **snakemake.params.simulate)
+)
