@@ -145,6 +145,18 @@ def test_lentimpra_defaults_differ_from_starrseq(test_config, schema):
             "heteroscedastic_distill needs heteroscedastic",
         ),
         (
+            lambda c: c["datasets"]["hepg2"].update(baselines=["mc_dropout"], calibrate=False),
+            "key 'datasets.hepg2.calibrate': must be true when baselines are listed",
+        ),
+        (
+            lambda c: c["datasets"]["k562"].update(split={"fractions": [0.8, 0.1, 0.2]}),
+            "key 'datasets.k562.split.fractions': [0.8, 0.1, 0.2] must sum to 1",
+        ),
+        (
+            lambda c: c["datasets"]["k562"].update(archive={"file": "a.tar", "member": "b.h5"}),
+            "key 'datasets.k562.archive': only for assay degu_h5",
+        ),
+        (
             lambda c: c["uncertainty"].update(main_dataset="deepstarr"),
             "key 'uncertainty.main_dataset': 'deepstarr' is not a dataset with calibrate: true",
         ),
@@ -169,6 +181,23 @@ def test_cross_field_errors_name_the_key(test_config, schema, edit, message):
         (lambda c: c["datasets"]["k562"]["simulate"].update(n_train=5), "datasets.k562.simulate.n_train"),
         (lambda c: c["datasets"]["deepstarr"].update(aleatoric=True), "key 'datasets.deepstarr.tasks'"),
         (lambda c: c["uncertainty"].update(alpha=1.5), "key 'uncertainty.alpha'"),
+        (
+            lambda c: c["datasets"].update(
+                t={
+                    "assay": "table",
+                    "source": "local",
+                    "local_dir": "x",
+                    "tasks": ["a"],
+                    "activity_columns": ["a"],
+                    "id_column": "i",
+                    "sequence_column": "s",
+                    "seq_len": 10,
+                    "architecture": "residualbind",
+                    "fractions": [1.0],
+                }
+            ),
+            "key 'datasets.t': 'files' is a required property",
+        ),
     ],
 )
 def test_schema_errors_for_uncertainty_keys(test_config, schema, edit, message):

@@ -55,10 +55,11 @@ def test_real_hepg2_learns_and_distils(real_run):
 def test_real_hepg2_conformal_restores_coverage(real_run):
     out, _ = real_run
     cal = pd.read_csv(out / "metrics" / "calibration" / "hepg2_real.csv")
-    assert set(cal["method"]) == {"ensemble", "distilled", "mc_dropout"}
+    assert set(cal["method"]) == {"ensemble", "distilled", "mc_dropout"}  # no "truth" for real data
     assert set(cal["kind"]) == {"epistemic"}
-    n = cal["n_test"].iloc[0]
-    sd = np.sqrt(0.95 * 0.05 / n + 0.95 * 0.05 / (cal["n_cal"].iloc[0] + 2))
+    # forward/reverse pairs share their activity: about n/2 independent records per split
+    n_test, n_cal = cal["n_test"].iloc[0] / 2, cal["n_cal"].iloc[0] / 2
+    sd = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (n_cal + 2))
     assert (cal["coverage_conformal"] - 0.95).abs().max() < 4 * sd
     # epistemic-only intervals are badly under-covering before calibration (paper Fig. 5c)
     assert cal["coverage"].max() < 0.8

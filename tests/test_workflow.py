@@ -1,5 +1,6 @@
 """Workflow-level tests: dry-run job counts, lint/format, config errors, and a real tiny run."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -141,7 +142,7 @@ def test_tiny_run_figures_and_tidy_table(tiny_run):
     perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
     assert list(perf.columns) == ["dataset", "fraction", "method", "seed", "task", "metric", "value"]
     assert set(perf["method"]) == {"standard", "distilled", "ensemble"}
-    fig2 = pd.read_csv(tiny_run / "figures" / "fig2.csv")
+    fig2 = pd.read_csv(tiny_run / "figures" / "fig2.csv").query("dataset == 'deepstarr'")
     # every method at every fraction, for both tasks
     assert len(fig2) == 3 * 3 * 2
     assert fig2.groupby("method")["fraction"].apply(lambda f: sorted(set(f))).to_dict() == {
@@ -153,7 +154,9 @@ def test_tiny_run_figures_and_tidy_table(tiny_run):
         vals = std[(std.fraction == row.fraction) & (std.task == row.task)]["value"]
         assert len(vals) == 3 and row.mean == pytest.approx(vals.mean())
     fig5a = pd.read_csv(tiny_run / "figures" / "fig5a.csv")
-    assert set(fig5a["metric"]) == {"epistemic_pearson"} and len(fig5a) == 6
+    assert set(fig5a["metric"]) == {"epistemic_pearson"}
+    assert len(fig5a.query("dataset == 'deepstarr'")) == 6  # 3 fractions x 2 tasks
+    assert len(fig5a.query("dataset == 'k562'")) == 2 and len(fig5a.query("dataset == 'hepg2'")) == 1
 
 
 @pytest.mark.workflow
@@ -273,7 +276,12 @@ def test_tiny_run_lentimpra_pairs_and_heads(tiny_run):
             assert f[f"{split}/aleatoric"].shape == f[f"{split}/y"].shape
             for name in f[f"{split}/ids"].asstr()[...]:
                 assert owner.setdefault(pair_stem(name), split) == split
-    assert any(n.endswith("_Reversed_0") for n in owner) is False  # stems carry no suffix
+    with h5py.File(data) as f:
+        ids = np.concatenate([f[f"{s}/ids"].asstr()[...] for s in ("Train", "Val", "Test")])
+        report = json.loads(f.attrs["prepare_report"])
+    # the Table 3 "_Reversed_0" quirk was matched to Table 4's "_Reversed" and kept with its pair
+    assert any(n.endswith("_Reversed_0") for n in ids)
+    assert report["n_matched_after_suffix_normalisation"] > 0 and report["n_dropped_few_replicates"] > 0
     frac = tiny_run / "models" / "k562" / "frac1.0"
     with h5py.File(frac / "teacher" / "seed0" / "predictions.h5") as f:
         assert f["Test/pred"].shape[1] == 2 and f.attrs["heads"] == '["mean", "aleatoric"]'
@@ -322,12 +330,15 @@ def test_tiny_run_calibration_recomputed_independently(tiny_run):
 def test_tiny_run_conformal_coverage_near_nominal(tiny_run):
     for ds in ("k562", "hepg2"):
         cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv")
-        n_test, n_cal = cal["n_test"].iloc[0], cal["n_cal"].iloc[0]
-        # sampling error of a conformal coverage: test binomial + calibration quantile variability
+        # sampling error of a conformal coverage: test binomial + calibration quantile variability;
+        # forward/reverse pairs have nearly the same activity, so about n/2 independent records
+        n_test, n_cal = cal["n_test"].iloc[0] / 2, cal["n_cal"].iloc[0] / 2
         sd = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (n_cal + 2))
+        # (all methods share one calibration and one test set, so their deviations are
+        # correlated: averaging over methods would not shrink the error; each row is checked)
         assert (cal["coverage_conformal"] - 0.95).abs().max() < 4.5 * sd, cal
-        # averaged over all methods, kinds and seeds, much closer to 95%
-        assert abs(cal["coverage_conformal"].mean() - 0.95) < 2 * sd
+        # before calibration, epistemic-only intervals under-cover (paper Fig. 5c)
+        assert cal.query("method == 'distilled' and kind == 'epistemic'")["coverage"].max() < 0.9
         # the simulator's true noise (sigma / sqrt(n_replicates)) is calibrated without any help
         truth = cal.query("method == 'truth'").iloc[0]
         assert abs(truth["coverage"] - 0.95) < 3 * np.sqrt(0.95 * 0.05 / n_test)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ def _with_defaults(validator_class):
         if isinstance(instance, dict):
             for prop, subschema in properties.items():
                 if isinstance(subschema, dict) and "default" in subschema:
-                    instance.setdefault(prop, subschema["default"])
+                    instance.setdefault(prop, copy.deepcopy(subschema["default"]))
         yield from validate_properties(validator, properties, instance, schema)
 
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
@@ -96,6 +97,15 @@ def check_datasets(config: dict, source: str = "config") -> None:
             problems.append(
                 f"key 'datasets.{name}.baselines': heteroscedastic_distill needs heteroscedastic (its teachers)"
             )
+        if d.get("baselines") and not d.get("calibrate"):
+            problems.append(f"key 'datasets.{name}.calibrate': must be true when baselines are listed")
+        fr = d.get("split", {}).get("fractions")
+        if fr is not None and abs(sum(fr) - 1.0) > 1e-9:
+            problems.append(f"key 'datasets.{name}.split.fractions': {fr} must sum to 1")
+        if d["source"] == "simulate" and "raw_from" not in d and d["assay"] not in ("starrseq", "lentimpra"):
+            problems.append(f"key 'datasets.{name}.source': no simulator for assay {d['assay']!r}")
+        if "archive" in d and d["assay"] != "degu_h5":
+            problems.append(f"key 'datasets.{name}.archive': only for assay degu_h5")
     main = config.get("uncertainty", {}).get("main_dataset")
     if main is not None and not datasets.get(main, {}).get("calibrate"):
         problems.append(f"key 'uncertainty.main_dataset': {main!r} is not a dataset with calibrate: true")

@@ -357,14 +357,18 @@ def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) 
     return out
 
 
-def _truth_for(ids: np.ndarray, ground_truth) -> dict[str, np.ndarray] | None:
+def _truth_for(
+    ids: np.ndarray, ground_truth, reverse_pattern: str | None = None
+) -> dict[str, np.ndarray] | None:
     """True clean activity and noise std of the replicate mean, for simulated lentiMPRA data."""
     if ground_truth is None:
         return None
-    from degu.io.lentimpra import is_reverse, pair_stem
+    from degu.io.lentimpra import DEFAULT_REVERSE_PATTERN, is_reverse, pair_stem
+
+    pattern = reverse_pattern or DEFAULT_REVERSE_PATTERN
 
     def key(name):  # "X_Reversed_0" (Table 3) and "X_Reversed" (Table 4) are the same record
-        return pair_stem(name) + ("_Reversed" if is_reverse(name) else "")
+        return pair_stem(name, pattern) + ("_Reversed" if is_reverse(name, pattern) else "")
 
     gt = pd.read_csv(ground_truth, sep="\t")
     if not {"name", "y_clean", "noise_sd", "n_replicates"} <= set(gt.columns):
@@ -407,6 +411,7 @@ def calibration_job(
     out_csv,
     alpha: float = 0.05,
     ground_truth=None,
+    reverse_pattern: str | None = None,
 ) -> pd.DataFrame:
     """Interval coverage and size before/after conformal calibration for every method.
 
@@ -427,7 +432,7 @@ def calibration_job(
         for s in ("Val", "Test")
     }
     ids = hdf5.read_arrays(dataset_h5, ["Test/ids"])["Test/ids"]
-    truth = _truth_for(ids, ground_truth)
+    truth = _truth_for(ids, ground_truth, reverse_pattern)
     rows = []
 
     def add(method, seed, est):
@@ -463,10 +468,13 @@ def calibration_job(
         arrays = hdf5.read_arrays(m["path"])
         attrs = hdf5.read_attrs(m["path"])
         heads = json.loads(attrs["heads"]) if "heads" in attrs else None
-        add(m["method"], m.get("seed"), method_estimates(m["method"], arrays, heads))
+        try:
+            add(m["method"], m.get("seed"), method_estimates(m["method"], arrays, heads))
+        except ValueError as exc:  # e.g. NaN predictions of a diverged model
+            raise DeguInputError(f"{m['path']} ({m['method']}, seed {m.get('seed')}): {exc}") from exc
     if truth is not None:
         val_ids = hdf5.read_arrays(dataset_h5, ["Val/ids"])["Val/ids"]
-        vt = _truth_for(val_ids, ground_truth)
+        vt = _truth_for(val_ids, ground_truth, reverse_pattern)
         add(
             "truth",
             None,

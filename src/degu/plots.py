@@ -135,6 +135,7 @@ UQ_METHODS = {
     "heteroscedastic": "Heteroscedastic",
     "evidential": "Deep evidential",
     "heteroscedastic_distill": "Heteroscedastic + DEGU",
+    "heteroscedastic_ensemble": "Heteroscedastic ensemble",
     "truth": "True noise (simulator)",
 }
 KINDS = ["epistemic", "aleatoric", "total"]
@@ -185,7 +186,9 @@ def _uq_scatter(long: pd.DataFrame, y: str, ylabel: str, title: str, nominal: fl
                 ax.axhline(nominal, color="red", linestyle="--", linewidth=1)
             stage_name = "after conformal" if stage == "conformal" else "before calibration"
             ax.set_title(f"{dataset}: {kind}, {stage_name}", fontsize=8)
-            ax.set_xlabel("Mean interval size")
+            # log scale: a std head that is ~0 on some sequences gives a huge conformal interval
+            ax.set_xscale("log")
+            ax.set_xlabel("Mean interval size (log scale)")
             ax.set_ylabel(ylabel)
     handles = {}
     for ax in axes.flat:

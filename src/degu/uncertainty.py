@@ -120,7 +120,7 @@ class EvidentialLoss(keras.losses.Loss):
 
 def heteroscedastic_std(logvar) -> np.ndarray:
     """Standard deviation ``sqrt(exp(logvar))`` (computed as ``exp(logvar / 2)``)."""
-    return np.exp(0.5 * np.asarray(logvar, dtype=np.float64)).astype(np.float32)
+    return np.exp(0.5 * np.asarray(logvar, dtype=np.float64))  # float64: no overflow to inf
 
 
 def evidential_outputs(raw: np.ndarray) -> dict[str, np.ndarray]:

@@ -23,5 +23,6 @@ rule calibration:
     params:
         models=lambda wc: calibration_models(wc.dataset),
         alpha=UNC["alpha"],
+        reverse_pattern=lambda wc: DATASETS[wc.dataset]["reverse_pattern"],
     script:
         "../scripts/calibration.py"

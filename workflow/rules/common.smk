@@ -52,9 +52,9 @@ def figure_list():
         figs += ["fig5c", "fig5d", "supp_fig12"]
         if len(calibrated_datasets()) > 1:
             figs.append("supp_fig8")
-    if baseline_datasets("heteroscedastic_distill") and any(
-        d["calibrate"] for d in DATASETS.values()
-    ):
+    if baseline_datasets(
+        "heteroscedastic_distill"
+    ):  # check_datasets: baselines => calibrate
         figs.append("supp_fig11")
     return figs
 
@@ -233,6 +233,13 @@ def calibration_models(ds):
                     }
                 )
     if "heteroscedastic_distill" in base:
+        models.append(
+            {
+                "method": "heteroscedastic_ensemble",
+                "seed": None,
+                "path": f"{OUT}/labels/{ds}/frac{fr}/heteroscedastic_ensemble.h5",
+            }
+        )
         for s in seeds("students"):
             models.append(
                 {

@@ -12,4 +12,5 @@ calibration_job(
     out_csv=sm.output[0],
     alpha=sm.params.alpha,
     ground_truth=sm.input.truth[0] if sm.input.truth else None,
+    reverse_pattern=sm.params.reverse_pattern,
 )
