@@ -136,6 +136,15 @@ def activity_from_instances(instances: list[tuple[str, int, str, int]], length: 
     return out
 
 
+def _free_start(rng, occupied: np.ndarray, width: int, tries: int = 20) -> int | None:
+    """A random start where ``width`` bases are still free (``None`` after ``tries`` misses)."""
+    for _try in range(tries):
+        start = int(rng.integers(0, len(occupied) - width + 1))
+        if not occupied[start : start + width].any():
+            return start
+    return None
+
+
 def _sample_sequence(rng, motifs, length, p_negative, motif_rate):
     seq = rng.choice(4, size=length, p=BACKGROUND)
     occupied = np.zeros(length, dtype=bool)
@@ -144,11 +153,8 @@ def _sample_sequence(rng, motifs, length, p_negative, motif_rate):
         for motif in motifs:
             for _ in range(rng.poisson(motif_rate)):
                 width = len(motif.pwm)
-                for _try in range(20):
-                    start = int(rng.integers(0, length - width + 1))
-                    if not occupied[start : start + width].any():
-                        break
-                else:
+                start = _free_start(rng, occupied, width)
+                if start is None:
                     continue
                 site = np.array([rng.choice(4, p=row) for row in motif.pwm])
                 strand = "+" if rng.random() < 0.5 else "-"
@@ -350,11 +356,8 @@ def _sample_element(rng, motifs, cums, length, p_negative, motif_rate):
         for motif, cum in zip(motifs, cums, strict=True):
             for _ in range(rng.poisson(motif_rate)):
                 width = len(motif.pwm)
-                for _try in range(20):
-                    start = int(rng.integers(0, length - width + 1))
-                    if not occupied[start : start + width].any():
-                        break
-                else:
+                start = _free_start(rng, occupied, width)
+                if start is None:
                     continue
                 site = (rng.random(width)[:, None] >= cum[:, :3]).sum(axis=1)
                 strand = "+" if rng.random() < 0.5 else "-"
