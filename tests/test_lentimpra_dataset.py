@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degu.datasets import prepare_dataset, replicate_std
+from degu.datasets import prepare_dataset
 from degu.download import extract_member
 from degu.errors import DeguInputError
 from degu.io import hdf5
-from degu.io.lentimpra import pair_stem
+from degu.io.lentimpra import pair_stem, replicate_std
 from degu.simulate import simulate_lentimpra
 from degu.splits import grouped_split
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
-from degu.io import hdf5, starrseq
+from degu.io import hdf5, lentimpra, starrseq
 from degu.splits import grouped_split
 
 log = logging.getLogger("degu")
@@ -65,21 +65,6 @@ def prepare_starrseq(
     return {k: len(v.y) for k, v in splits.items()}
 
 
-def replicate_std(replicates: np.ndarray, min_replicates: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Sample std (ddof=1) over the available (non-NaN) replicates of each row.
-
-    Returns ``(std, n_available)``; ``std`` is NaN where fewer than ``min_replicates``
-    replicates are available.
-    """
-    reps = np.asarray(replicates, dtype=np.float64)
-    n = np.sum(~np.isnan(reps), axis=1)
-    std = np.full(len(reps), np.nan)
-    ok = n >= max(2, min_replicates)
-    if ok.any():
-        std[ok] = np.nanstd(reps[ok], axis=1, ddof=1)
-    return std, n
-
-
 def _write_split_table(
     table: pd.DataFrame,
     out_h5,
@@ -87,21 +72,22 @@ def _write_split_table(
     assay: str,
     tasks: list[str],
     activity: list[str],
-    aleatoric: str | None,
-    seq_len: int,
+    aleatoric: bool,
     n_policy: str,
-    reverse_pattern: str,
-    split_fractions,
-    split_seed: int,
+    reverse_pattern: str | None,
+    split: dict | None,
     report: dict,
 ) -> dict[str, int]:
-    from degu.io.lentimpra import pair_stem
-
-    stems = np.array([pair_stem(n, reverse_pattern) for n in table["name"]], dtype=object)
-    parts = grouped_split(stems, split_fractions, split_seed)
+    """Pair-aware random split of a parsed table (``name, sequence``, ``activity`` columns and,
+    with ``aleatoric``, an ``aleatoric`` column) and the dataset file; shared by the
+    ``lentimpra`` and ``table`` assays."""
+    split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
+    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
+    stems = np.array([lentimpra.pair_stem(n, pattern) for n in table["name"]], dtype=object)
+    parts = grouped_split(stems, split["fractions"], split["seed"])
     x_all = one_hot(list(table["sequence"]), n_policy=n_policy)
     y_all = table[activity].to_numpy(dtype=np.float32)
-    a_all = table[[aleatoric]].to_numpy(dtype=np.float32) if aleatoric else None
+    a_all = table[["aleatoric"]].to_numpy(dtype=np.float32) if aleatoric else None
     ids = table["name"].to_numpy(dtype=object)
     splits = {
         name: hdf5.Split(x_all[idx], y_all[idx], ids[idx], None if a_all is None else a_all[idx])
@@ -123,8 +109,8 @@ def _write_split_table(
         attrs={
             "assay": assay,
             "aleatoric": bool(aleatoric),
-            "split_seed": int(split_seed),
-            "split_fractions": json.dumps([float(f) for f in split_fractions]),
+            "split_seed": int(split["seed"]),
+            "split_fractions": json.dumps([float(f) for f in split["fractions"]]),
             "prepare_report": json.dumps(report),
         },
     )
@@ -150,15 +136,11 @@ def prepare_lentimpra(
     **_ignored,
 ) -> dict[str, int]:
     """Agarwal et al. Tables 3 + 4 -> activity-only or activity+aleatoric dataset."""
-    from degu.io import lentimpra
-
     if len(tasks) != 1 or len(activity_columns) != 1:
         raise DeguInputError(
             "lentimpra datasets have exactly one task and one activity column (Table 4's mean)"
         )
     sheets = sheets or {}
-    split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
-    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     seq_path = Path(raw_dir) / files["sequences"]
     rep_path = Path(raw_dir) / files["replicates"]
     seqs = lentimpra.read_agarwal_sequences(
@@ -175,7 +157,7 @@ def prepare_lentimpra(
         reps,
         aleatoric=aleatoric,
         min_replicates=min_replicates,
-        reverse_pattern=pattern,
+        reverse_pattern=reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN,
         max_unmatched_fraction=max_unmatched_fraction,
         source=f"{seq_path} + {rep_path}",
     )
@@ -185,12 +167,10 @@ def prepare_lentimpra(
         assay="lentimpra",
         tasks=list(tasks),
         activity=["activity"],
-        aleatoric="aleatoric" if aleatoric else None,
-        seq_len=seq_len,
+        aleatoric=aleatoric,
         n_policy=n_policy,
-        reverse_pattern=pattern,
-        split_fractions=split["fractions"],
-        split_seed=split["seed"],
+        reverse_pattern=reverse_pattern,
+        split=split,
         report=report,
     )
 
@@ -215,14 +195,10 @@ def prepare_table(
     **_ignored,
 ) -> dict[str, int]:
     """A generic table (id, sequence, activity columns, optional replicates) -> dataset."""
-    from degu.io import lentimpra
-
     if len(tasks) != len(activity_columns):
         raise DeguInputError(f"{len(tasks)} tasks but {len(activity_columns)} activity columns")
     if aleatoric and not replicate_columns:
         raise DeguInputError("aleatoric: true needs replicate_columns for a table dataset")
-    split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
-    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     path = Path(raw_dir) / files["table"]
     table = lentimpra.read_generic_table(
         path,
@@ -237,8 +213,9 @@ def prepare_table(
     activity = [f"activity_{c}" for c in activity_columns]
     report = {"n_records": len(table)}
     if aleatoric:
-        rep_cols = [c for c in table.columns if c.startswith("rep_")]
-        std, n = replicate_std(table[rep_cols].to_numpy(), min_replicates)
+        std, _ = lentimpra.replicate_std(
+            table[lentimpra.replicate_columns_of(table)].to_numpy(), min_replicates
+        )
         keep = ~np.isnan(std)
         dropped = table.loc[~keep, "name"]
         report.update(
@@ -254,12 +231,10 @@ def prepare_table(
         assay="table",
         tasks=list(tasks),
         activity=activity,
-        aleatoric="aleatoric" if aleatoric else None,
-        seq_len=seq_len,
+        aleatoric=aleatoric,
         n_policy=n_policy,
-        reverse_pattern=pattern,
-        split_fractions=split["fractions"],
-        split_seed=split["seed"],
+        reverse_pattern=reverse_pattern,
+        split=split,
         report=report,
     )
 

@@ -285,7 +285,8 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
             alea = hdf5.read_arrays(e["dataset_h5"], ["Test/aleatoric"])["Test/aleatoric"]
         tasks = hdf5.dataset_tasks(e["dataset_h5"])
         n = len(tasks)
-        labels = hdf5.read_arrays(e["labels_h5"])
+        label_keys = ["Test/mean", "Test/std"] + (["Test/aleatoric"] if alea is not None else [])
+        labels = hdf5.read_arrays(e["labels_h5"], label_keys)
         common = (e["dataset"], float(e["fraction"]))
         for role, method in (("teachers", "standard"), ("students", "distilled")):
             for seed, path in e[role]:
@@ -301,7 +302,7 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
                     elif head == "aleatoric" and alea is not None:
                         rows += tidy_rows(*common, method, seed, tasks, alea, cols, "aleatoric_")
         rows += tidy_rows(*common, "ensemble", None, tasks, y, labels["Test/mean"])
-        if alea is not None and "Test/aleatoric" in labels:
+        if alea is not None:
             rows += tidy_rows(*common, "ensemble", None, tasks, alea, labels["Test/aleatoric"], "aleatoric_")
     table = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     table["seed"] = table["seed"].astype("Int64")
@@ -357,31 +358,34 @@ def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) 
     return out
 
 
-def _truth_for(
-    ids: np.ndarray, ground_truth, reverse_pattern: str | None = None
-) -> dict[str, np.ndarray] | None:
-    """True clean activity and noise std of the replicate mean, for simulated lentiMPRA data."""
-    if ground_truth is None:
+def _ground_truth(path, reverse_pattern: str | None = None) -> pd.DataFrame | None:
+    """The simulator's ground truth, indexed by the normalised record name ("X_Reversed_0" in
+    Table 3 and "X_Reversed" in Table 4 are the same record); None without one."""
+    if path is None:
         return None
-    from degu.io.lentimpra import DEFAULT_REVERSE_PATTERN, is_reverse, pair_stem
+    from degu.io.lentimpra import DEFAULT_REVERSE_PATTERN, normalised_name
 
-    pattern = reverse_pattern or DEFAULT_REVERSE_PATTERN
-
-    def key(name):  # "X_Reversed_0" (Table 3) and "X_Reversed" (Table 4) are the same record
-        return pair_stem(name, pattern) + ("_Reversed" if is_reverse(name, pattern) else "")
-
-    gt = pd.read_csv(ground_truth, sep="\t")
+    gt = pd.read_csv(path, sep="\t")
     if not {"name", "y_clean", "noise_sd", "n_replicates"} <= set(gt.columns):
         return None
-    gt = gt.set_index(gt["name"].map(key))
-    gt = gt.reindex([key(n) for n in ids])
-    missing = np.asarray(ids)[gt["y_clean"].isna().to_numpy()]
+    pattern = reverse_pattern or DEFAULT_REVERSE_PATTERN
+    gt.index = [normalised_name(n, pattern) for n in gt["name"]]
+    gt.attrs.update(path=str(path), pattern=pattern)
+    return gt
+
+
+def _truth_for(gt: pd.DataFrame, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """True clean activity and noise std of the replicate mean of the records ``ids``."""
+    from degu.io.lentimpra import normalised_name
+
+    rows = gt.reindex([normalised_name(n, gt.attrs["pattern"]) for n in ids])
+    missing = np.asarray(ids)[rows["y_clean"].isna().to_numpy()]
     if len(missing):
-        raise DeguInputError(f"{ground_truth}: no ground truth for records {list(missing[:3])}")
+        raise DeguInputError(f"{gt.attrs['path']}: no ground truth for records {list(missing[:3])}")
     return {
-        "mean": gt["y_clean"].to_numpy(np.float64),
-        "sigma_mean": (gt["noise_sd"] / np.sqrt(gt["n_replicates"])).to_numpy(np.float64),
-        "noise_sd": gt["noise_sd"].to_numpy(np.float64),
+        "mean": rows["y_clean"].to_numpy(np.float64),
+        "sigma_mean": (rows["noise_sd"] / np.sqrt(rows["n_replicates"])).to_numpy(np.float64),
+        "noise_sd": rows["noise_sd"].to_numpy(np.float64),
     }
 
 
@@ -431,8 +435,11 @@ def calibration_job(
         s: hdf5.read_arrays(dataset_h5, [f"{s}/y"])[f"{s}/y"][:, 0].astype(np.float64)
         for s in ("Val", "Test")
     }
-    ids = hdf5.read_arrays(dataset_h5, ["Test/ids"])["Test/ids"]
-    truth = _truth_for(ids, ground_truth, reverse_pattern)
+    gt = _ground_truth(ground_truth, reverse_pattern)
+    truth = None
+    if gt is not None:
+        ids = hdf5.read_arrays(dataset_h5, ["Val/ids", "Test/ids"])
+        truth = {s: _truth_for(gt, ids[f"{s}/ids"]) for s in ("Val", "Test")}
     rows = []
 
     def add(method, seed, est):
@@ -457,7 +464,7 @@ def calibration_job(
                     **r,
                     "n_nonpositive_sigma": nonpos,
                     "pearson_sigma_vs_true_noise": (
-                        float(stats.pearsonr(sig["Test"], truth["noise_sd"])[0])
+                        float(stats.pearsonr(sig["Test"], truth["Test"]["noise_sd"])[0])
                         if truth is not None and np.ptp(sig["Test"]) > 0
                         else np.nan
                     ),
@@ -473,16 +480,7 @@ def calibration_job(
         except ValueError as exc:  # e.g. NaN predictions of a diverged model
             raise DeguInputError(f"{m['path']} ({m['method']}, seed {m.get('seed')}): {exc}") from exc
     if truth is not None:
-        val_ids = hdf5.read_arrays(dataset_h5, ["Val/ids"])["Val/ids"]
-        vt = _truth_for(val_ids, ground_truth, reverse_pattern)
-        add(
-            "truth",
-            None,
-            {
-                "Val": {"mean": vt["mean"], "aleatoric": vt["sigma_mean"]},
-                "Test": {"mean": truth["mean"], "aleatoric": truth["sigma_mean"]},
-            },
-        )
+        add("truth", None, {s: {"mean": t["mean"], "aleatoric": t["sigma_mean"]} for s, t in truth.items()})
     table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
     table["seed"] = table["seed"].astype("Int64")
     with atomic_path(out_csv) as tmp:

@@ -139,6 +139,13 @@ UQ_METHODS = {
     "truth": "True noise (simulator)",
 }
 KINDS = ["epistemic", "aleatoric", "total"]
+
+
+def _uq_palette() -> dict:
+    """One fixed colour per calibration method, the same in every figure."""
+    return dict(zip(UQ_METHODS, sns.color_palette("tab10", len(UQ_METHODS)), strict=True))
+
+
 STAGES = {
     "before": ("coverage", "interval_width"),
     "conformal": ("coverage_conformal", "interval_width_conformal"),
@@ -169,7 +176,7 @@ def _uq_scatter(long: pd.DataFrame, y: str, ylabel: str, title: str, nominal: fl
     fig, axes = plt.subplots(
         len(rows), len(kinds), figsize=(3.3 * len(kinds), 2.9 * len(rows)), squeeze=False
     )
-    palette = dict(zip(UQ_METHODS, sns.color_palette("tab10", len(UQ_METHODS)), strict=True))
+    palette = _uq_palette()
     for i, (dataset, stage) in enumerate(rows):
         for j, kind in enumerate(kinds):
             ax = axes[i][j]
@@ -238,7 +245,7 @@ def supp_fig11(cal: pd.DataFrame, stem, alpha: float = 0.05, **_) -> pd.DataFram
     sns.set_theme(style="ticks", context="paper")
     datasets = list(table["dataset"].unique())
     fig, axes = plt.subplots(len(datasets), 3, figsize=(10, 3.0 * len(datasets)), squeeze=False)
-    palette = dict(zip(UQ_METHODS, sns.color_palette("tab10", len(UQ_METHODS)), strict=True))
+    palette = _uq_palette()
     for i, dataset in enumerate(datasets):
         d = table[table["dataset"] == dataset]
         r = d.drop_duplicates(["method", "seed"])

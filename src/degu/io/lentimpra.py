@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from degu.encoding import N_POLICIES
+from degu.encoding import N_POLICIES, first_invalid
 from degu.errors import DeguInputError
 
 DEFAULT_REVERSE_PATTERN = r"_Reversed(?:_\d+)?:?$"
@@ -90,7 +90,7 @@ def is_reverse(name: str, pattern: str = DEFAULT_REVERSE_PATTERN) -> bool:
     return re.search(pattern, name) is not None
 
 
-def _normalised_name(name: str, pattern: str) -> str:
+def normalised_name(name: str, pattern: str = DEFAULT_REVERSE_PATTERN) -> str:
     """``<stem>_Reversed`` for any reverse spelling, the name itself for a forward record."""
     return pair_stem(name, pattern) + "_Reversed" if is_reverse(name, pattern) else name
 
@@ -309,17 +309,16 @@ def _check_sequences(
         prefix = f"{where.row(i)}: record '{name}'"
         if seq == "":
             raise DeguInputError(f"{prefix} has an empty sequence in column '{column}'")
-        m = re.search(f"[^{allowed}]", seq)
-        if m is not None:
-            ch = table[column].iloc[i][m.start()]
+        pos = first_invalid(seq, n_policy)
+        if pos is not None:
+            ch = table[column].iloc[i][pos]
             hint = (
                 " (N is rejected because n_policy='error')"
                 if ch in "Nn"
                 else f" (allowed: {', '.join(allowed)}, either case)"
             )
             raise DeguInputError(
-                f"{prefix} has invalid character {ch!r} at position {m.start() + 1} "
-                f"in column '{column}'{hint}"
+                f"{prefix} has invalid character {ch!r} at position {pos + 1} in column '{column}'{hint}"
             )
         raise DeguInputError(
             f"{prefix} has sequence length {len(seq)}, expected {seq_len} "
@@ -432,6 +431,21 @@ def read_agarwal_replicates(
     return pd.DataFrame(out)
 
 
+def replicate_std(replicates: np.ndarray, min_replicates: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Sample std (ddof=1) over the available (non-NaN) replicates of each row.
+
+    Returns ``(std, n_available)``; ``std`` is NaN where fewer than ``min_replicates``
+    (and always fewer than 2) replicates are available.
+    """
+    reps = np.asarray(replicates, dtype=np.float64)
+    n = np.sum(~np.isnan(reps), axis=1)
+    std = np.full(len(reps), np.nan)
+    ok = n >= max(2, min_replicates)
+    if ok.any():
+        std[ok] = np.nanstd(reps[ok], axis=1, ddof=1)
+    return std, n
+
+
 def replicate_columns_of(table: pd.DataFrame) -> list[str]:
     """The ``rep_<j>`` columns of a parsed table, in order."""
     cols = [c for c in table.columns if re.fullmatch(r"rep_\d+", str(c))]
@@ -512,11 +526,11 @@ def merge_lentimpra(
     left_seq: dict[str, list[int]] = {}
     for i, n in enumerate(seq_names):
         if i not in match:
-            left_seq.setdefault(_normalised_name(n, reverse_pattern), []).append(i)
+            left_seq.setdefault(normalised_name(n, reverse_pattern), []).append(i)
     left_rep: dict[str, list[int]] = {}
     for j, n in enumerate(rep_names):
         if j not in used:
-            left_rep.setdefault(_normalised_name(n, reverse_pattern), []).append(j)
+            left_rep.setdefault(normalised_name(n, reverse_pattern), []).append(j)
     for key, seq_rows in left_seq.items():
         rep_rows = left_rep.get(key, [])
         if len(seq_rows) == 1 and len(rep_rows) == 1:
@@ -566,8 +580,7 @@ def merge_lentimpra(
         }
     )
     if aleatoric:
-        kept = reps[keep]
-        out["aleatoric"] = np.nanstd(kept, axis=1, ddof=1) if len(kept) else np.zeros(0)
+        out["aleatoric"] = replicate_std(reps[keep], min_replicates)[0]
     out["n_replicates"] = n_avail[keep].astype(np.int64)
 
     def examples(mask) -> list[str]:
