@@ -41,3 +41,37 @@ def student_targets(mean: np.ndarray, *heads: np.ndarray) -> np.ndarray:
     if len(shapes) != 1:
         raise ValueError(f"all heads must have the same shape, got {sorted(shapes)}")
     return np.concatenate(arrays, axis=1)
+
+
+class EnsembleLabeller:
+    """Label a batch with the teacher ensemble inside the training graph.
+
+    All members are called in the same graph (one ``tf.function`` with the train step), in
+    inference mode (BatchNorm moving statistics, no dropout). Returns the student layout
+    ``[mean_1..T, std_1..T (, mean aleatoric_1..T)]``: the members' mean and population std
+    (ddof=0, as :func:`degu.ensemble.ensemble_stats`) of the activity head, and, for teachers
+    with an aleatoric head (outputs ``[activity, aleatoric]``), the mean of that head.
+    """
+
+    def __init__(self, teachers, n_tasks: int, aleatoric: bool = False):
+        if len(teachers) < 2:
+            raise ValueError(f"an ensemble needs at least 2 members, got {len(teachers)}")
+        self.teachers = list(teachers)
+        for t in self.teachers:
+            t.trainable = False
+        self.n_tasks = int(n_tasks)
+        self.aleatoric = bool(aleatoric)
+        width = self.n_tasks * (2 if aleatoric else 1)
+        for t in self.teachers:
+            if t.output_shape[-1] < width:
+                raise ValueError(f"teacher {t.name} has {t.output_shape[-1]} outputs, need {width}")
+
+    def __call__(self, x):
+        outs = ops.stack([t(x, training=False) for t in self.teachers])  # (M, B, K)
+        act = outs[..., : self.n_tasks]
+        mean = ops.mean(act, axis=0)
+        std = ops.sqrt(ops.mean(ops.square(act - mean[None]), axis=0))
+        parts = [mean, std]
+        if self.aleatoric:
+            parts.append(ops.mean(outs[..., self.n_tasks : 2 * self.n_tasks], axis=0))
+        return ops.concatenate(parts, axis=-1)
