@@ -206,3 +206,91 @@ def test_schema_errors_for_uncertainty_keys(test_config, schema, edit, message):
     with pytest.raises(DeguInputError) as exc:
         validate_config(cfg, schema)
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["robustness"].update(dataset="starr"),
+            "key 'robustness.dataset': no dataset named 'starr'",
+        ),
+        (
+            lambda c: c["robustness"].update(fraction=0.3),
+            "key 'datasets.deepstarr.fractions': must contain 0.3 for robustness",
+        ),
+        (
+            lambda c: c["datasets"]["deepstarr"].update(fractions=[0.5]),
+            "key 'datasets.deepstarr.fractions': must contain 1.0 for ensemble_size",
+        ),
+        (
+            lambda c: c["robustness"].update(n_students=5),
+            "key 'robustness.n_students': 5 is more than students.n (3)",
+        ),
+        (
+            lambda c: c["evoaug"].update(n_min=2, n_max=1),
+            "key 'evoaug.n_min': 2 is larger than n_max (1)",
+        ),
+        (
+            lambda c: c["robustness"].update(schemes={"big": {"kind": "evoaug", "n_min": 0, "n_max": 6}}),
+            "key 'robustness.schemes.big.n_max': 6 is more than the 4 evoaug.augmentations",
+        ),
+        (
+            lambda c: c["robustness"].update(shifts={"small": {"kind": "shuffle", "rate": 0.1}}),
+            "key 'robustness.shifts.small': ['rate'] not used by kind 'shuffle'",
+        ),
+    ],
+)
+def test_robustness_cross_field_errors(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    validate_config(cfg, schema)  # fill defaults first, as the workflow does
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        _check(cfg, schema)
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["robustness"].update(distill_from="teachers"), "key 'robustness.distill_from'"),
+        (
+            lambda c: c["robustness"].update(schemes={"x": {"kind": "dinucleotide_shuffle"}}),
+            "key 'robustness.schemes.x.kind'",
+        ),
+        (lambda c: c["robustness"].update(shifts={"none": {"kind": "shuffle"}}), "key 'robustness.shifts'"),
+        (
+            lambda c: c["evoaug"].update(augmentations={"inversion": {}}),
+            "key 'evoaug.augmentations.inversion'",
+        ),
+        (lambda c: c["ensemble_size"].update(sizes=[1, 2]), "key 'ensemble_size.sizes.0'"),
+        (lambda c: c["evoaug"]["finetune"].update(epochs=-1), "key 'evoaug.finetune.epochs'"),
+    ],
+)
+def test_schema_errors_for_robustness_keys(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        validate_config(cfg, schema)
+    assert message in str(exc.value)
+
+
+def test_robustness_defaults_are_the_papers(schema, test_config):
+    cfg = copy.deepcopy(test_config)
+    del cfg["evoaug"], cfg["robustness"], cfg["ensemble_size"]
+    validate_config(cfg, schema)
+    assert cfg["evoaug"]["augmentations"] == {
+        "deletion": {"min": 0, "max": 20},
+        "translocation": {"min": 0, "max": 20},
+        "noise": {"mean": 0.0, "std": 0.2},
+        "mutation": {"rate": 0.05},
+    }
+    assert (cfg["evoaug"]["n_min"], cfg["evoaug"]["n_max"]) == (1, 1)
+    assert cfg["evoaug"]["finetune"] == {"epochs": 5, "learning_rate": 0.0001}
+    assert cfg["robustness"]["shifts"] == {
+        "small": {"kind": "mutation", "rate": 0.05},
+        "moderate": {"kind": "evoaug", "n_min": 2, "n_max": 2},
+        "large": {"kind": "shuffle"},
+    }
+    assert "dataset" not in cfg["robustness"] and "dataset" not in cfg["ensemble_size"]
+    assert cfg["ensemble_size"]["sizes"] == [2, 3, 4, 5, 10, 15, 20, 25]

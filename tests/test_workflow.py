@@ -41,12 +41,34 @@ LENTIMPRA_COUNTS = {
     "train_het_student": 20,
     "calibration": 2,
 }
+# Covariate shift and EvoAug on STARR-seq (fraction 1.0): 10 EvoAug teachers (the oracle) and
+# their labels, 10 EvoAug students, 10 students distilled statically from the oracle, 3 x 10
+# dynamic-augmentation students, the shifted test sets, OOD predictions of the 5 Fig. 3
+# procedures, one metrics table; fig3, supp_fig2, supp_fig4, supp_fig5.
+ROBUSTNESS_COUNTS = {
+    "train_evoaug_teacher": 10,
+    "ensemble_labels": 1,
+    "train_evoaug_student": 10,
+    "train_student": 10,
+    "train_dynamic_student": 30,
+    "shifted_test_sets": 1,
+    "ood_predict": 5,
+    "robustness_metrics": 1,
+    "figure": 4,
+}
+# Teacher-ensemble size: teachers 11-25 (1-10 are the main grid's), labels and 10 students for
+# each k in {2, 3, 4, 5, 15, 20, 25} (k = 10 is the main ensemble), one table; supp_fig3.
+ENSEMBLE_SIZE_COUNTS = {
+    "train_teacher": 15,
+    "ensemble_labels": 7,
+    "train_student": 70,
+    "ensemble_size_metrics": 1,
+    "figure": 1,
+}
 # fig2, fig5a-d, supp_fig8, supp_fig11, supp_fig12
 SHARED_COUNTS = {"evaluate": 1, "figure": 8, "all": 1}
-PAPER_COUNTS = {
-    k: STARRSEQ_COUNTS.get(k, 0) + LENTIMPRA_COUNTS.get(k, 0) + SHARED_COUNTS.get(k, 0)
-    for k in {**STARRSEQ_COUNTS, **LENTIMPRA_COUNTS, **SHARED_COUNTS}
-}
+PARTS = (STARRSEQ_COUNTS, LENTIMPRA_COUNTS, ROBUSTNESS_COUNTS, ENSEMBLE_SIZE_COUNTS, SHARED_COUNTS)
+PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
 
 
 def job_stats(output: str) -> dict[str, int]:
@@ -66,14 +88,42 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 638
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 804
     assert counts == PAPER_COUNTS
+    assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 166
+
+
+def test_paper_config_robustness_part_dry_run(tmp_path):
+    """The EvoAug / covariate-shift / ensemble-size part alone: the paper config with only the
+    STARR-seq dataset, minus the jobs of its main grid (fractions and teachers as in the paper)."""
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg["datasets"] = {"deepstarr": cfg["datasets"]["deepstarr"]}
+    cfg["uncertainty"].pop("main_dataset")
+    path = tmp_path / "starr.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
+    assert res.returncode == 0, res.stderr + res.stdout
+    counts = job_stats(res.stdout)
+    expected = {}
+    for part in (
+        STARRSEQ_COUNTS,
+        ROBUSTNESS_COUNTS,
+        ENSEMBLE_SIZE_COUNTS,
+        {"evaluate": 1, "figure": 2, "all": 1},
+    ):
+        for k, v in part.items():
+            expected[k] = expected.get(k, 0) + v
+    assert counts.pop("total") == sum(expected.values())
+    assert counts == expected
+    for f in ("fig3", "supp_fig2", "supp_fig3", "supp_fig4", "supp_fig5"):
+        assert f"results/paper/figures/{f}.pdf" in res.stdout
 
 
 def test_paper_config_lentimpra_part_dry_run(tmp_path):
     """The lentiMPRA part alone (STARR-seq dataset removed from the paper config)."""
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     del cfg["datasets"]["deepstarr"]
+    del cfg["robustness"], cfg["ensemble_size"]
     path = tmp_path / "lenti.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
@@ -88,7 +138,7 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
 def test_default_config_is_the_paper_config():
     res = run_snakemake(["-n"])
     assert res.returncode == 0, res.stderr
-    assert job_stats(res.stdout)["train_teacher"] == 250
+    assert job_stats(res.stdout)["train_teacher"] == 265
     assert "results/paper/figures/fig2.pdf" in res.stdout
 
 
@@ -345,3 +395,115 @@ def test_tiny_run_conformal_coverage_near_nominal(tiny_run):
         truth = cal.query("method == 'truth'").iloc[0]
         assert abs(truth["coverage"] - 0.95) < 3 * np.sqrt(0.95 * 0.05 / n_test)
         assert truth["conformal_scale"] == pytest.approx(1.96, rel=0.25)
+
+
+# ------------------------------------------ EvoAug, covariate shift, ensemble size (tiny run)
+
+FIG3_PROCEDURES = ["standard", "oracle_distilled", "dynamic_evoaug", "dynamic_mutation", "dynamic_shuffle"]
+
+
+@pytest.mark.workflow
+def test_tiny_run_robustness_figures(tiny_run):
+    for fig in ("fig3", "supp_fig2", "supp_fig3", "supp_fig4", "supp_fig5"):
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").stat().st_size > 1000
+    fig3 = pd.read_csv(tiny_run / "figures" / "fig3.csv")
+    assert list(dict.fromkeys(fig3["procedure"])) == FIG3_PROCEDURES
+    assert list(dict.fromkeys(fig3["shift"])) == ["none", "small", "moderate", "large"]
+    n_seeds = fig3.groupby("procedure")["seed"].nunique().to_dict()
+    assert n_seeds == {"standard": 3, **{p: 2 for p in FIG3_PROCEDURES[1:]}}
+    assert len(fig3) == (3 + 4 * 2) * 4 * 2  # models x levels x tasks
+    assert (fig3["value"] > 0).all()
+    supp2 = pd.read_csv(tiny_run / "figures" / "supp_fig2.csv")
+    assert set(supp2["procedure"]) == {
+        "standard",
+        "ensemble",
+        "distilled",
+        "evoaug_standard",
+        "evoaug_ensemble",
+        "evoaug_distilled",
+    }
+    supp4 = pd.read_csv(tiny_run / "figures" / "supp_fig4.csv")
+    assert len(supp4) == 500 * 4 * 2  # test sequences x levels x tasks
+    supp5 = pd.read_csv(tiny_run / "figures" / "supp_fig5.csv")
+    assert set(supp5["procedure"]) == set(FIG3_PROCEDURES) and set(supp5["metric"]) == {"pearson"}
+
+
+@pytest.mark.workflow
+def test_tiny_run_shifted_sets_and_oracle_recomputed(tiny_run):
+    from degu.models import load_model
+
+    with h5py.File(tiny_run / "data" / "deepstarr" / "dataset.h5") as f:
+        x_test = f["Test/X"][...]
+    with h5py.File(tiny_run / "ood" / "deepstarr" / "shifted.h5") as f:
+        sets = {lv: f[f"{lv}/X"][...] for lv in ("none", "small", "moderate", "large")}
+        oracle = {lv: f[f"{lv}/oracle_mean"][...] for lv in sets}
+    np.testing.assert_array_equal(sets["none"], x_test)
+    changed = (sets["small"].argmax(-1) != x_test.argmax(-1)).mean()
+    assert 0.04 < changed < 0.06  # 5% random mutagenesis
+    np.testing.assert_array_equal(sets["large"].sum(1), x_test.sum(1))  # shuffle keeps composition
+    assert (sets["large"].argmax(-1) != x_test.argmax(-1)).mean() > 0.5
+    assert sets["moderate"].shape == x_test.shape and not np.array_equal(sets["moderate"], x_test)
+    # the oracle on the original test set = mean of the EvoAug models' own test predictions
+    odir = tiny_run / "models" / "deepstarr" / "frac1.0" / "evoaug_teacher"
+    members = []
+    for seed in (100, 101, 102):
+        with h5py.File(odir / f"seed{seed}" / "predictions.h5") as f:
+            members.append(f["Test/pred"][...])
+            assert json.loads(f.attrs["augmentation"]) == {"kind": "evoaug", "n_min": 1, "n_max": 1}
+            assert json.loads(f.attrs["finetune"]) == {"epochs": 2, "learning_rate": 0.0001}
+        hist = pd.read_csv(odir / f"seed{seed}" / "history.csv")
+        assert list(hist["stage"].iloc[-2:]) == ["finetune", "finetune"]
+        assert hist.loc[hist["stage"] == "finetune", "learning_rate"].eq(0.0001).all()
+    np.testing.assert_allclose(oracle["none"], np.mean(members, axis=0), atol=1e-5)
+    # one Fig. 3 number from scratch: a dynamic student's MSE to the oracle on the small shift
+    oracle_models = [load_model(odir / f"seed{s}" / "model.keras") for s in (100, 101, 102)]
+    x = sets["small"].astype(np.float32)
+    oracle_small = np.mean([m.predict(x, verbose=0) for m in oracle_models], axis=0)
+    np.testing.assert_allclose(oracle["small"], oracle_small, atol=1e-4)
+    sdir = tiny_run / "models" / "deepstarr" / "frac1.0" / "dynamic_mutation" / "seed1001"
+    with h5py.File(sdir / "predictions.h5") as f:
+        assert json.loads(f.attrs["augmentation"]) == {"kind": "mutation", "rate": 0.05}
+        assert [p.split("/")[-2] for p in json.loads(f.attrs["dynamic_teachers"])] == [
+            "seed100",
+            "seed101",
+            "seed102",
+        ]
+    pred = load_model(sdir / "model.keras").predict(x, verbose=0)
+    fig3 = pd.read_csv(tiny_run / "figures" / "fig3.csv")
+    for j, task in enumerate(["Dev", "Hk"]):
+        got = fig3.query(
+            f"procedure == 'dynamic_mutation' and seed == 1001 and shift == 'small' and task == '{task}'"
+        )
+        assert got["value"].item() == pytest.approx(np.mean((pred[:, j] - oracle_small[:, j]) ** 2), rel=1e-4)
+
+
+@pytest.mark.workflow
+def test_tiny_run_ensemble_size_reuses_models(tiny_run):
+    models = tiny_run / "models" / "deepstarr" / "frac1.0"
+    # teachers 0-2 are the main grid's, seed 3 the only extra; k = 3 reuses the main ensemble
+    assert sorted(p.name for p in (models / "teacher").iterdir()) == ["seed0", "seed1", "seed2", "seed3"]
+    assert not (models / "student_k3").exists()
+    assert sorted(p.name for p in (tiny_run / "labels" / "deepstarr" / "frac1.0").glob("ensemble*.h5")) == [
+        "ensemble.h5",
+        "ensemble_k2.h5",
+        "ensemble_k4.h5",
+    ]
+    preds = []
+    for seed in range(4):
+        with h5py.File(models / "teacher" / f"seed{seed}" / "predictions.h5") as f:
+            preds.append(f["Test/pred"][...])
+    with h5py.File(tiny_run / "labels" / "deepstarr" / "frac1.0" / "ensemble_k2.h5") as f:
+        np.testing.assert_allclose(f["Test/mean"][...], np.mean(preds[:2], axis=0), atol=1e-5)
+        np.testing.assert_allclose(f["Test/std"][...], np.std(preds[:2], axis=0), atol=1e-5)
+    with h5py.File(tiny_run / "data" / "deepstarr" / "dataset.h5") as f:
+        y = f["Test/y"][...]
+    size = pd.read_csv(tiny_run / "metrics" / "ensemble_size.csv")
+    for k in (2, 3, 4):
+        r = np.corrcoef(y[:, 1], np.mean(preds[:k], axis=0)[:, 1])[0, 1]
+        got = size.query(f"k == {k} and method == 'ensemble' and task == 'Hk' and metric == 'pearson'")
+        assert got["value"].item() == pytest.approx(r, abs=1e-6)
+        assert size.query(f"k == {k} and method == 'individual'")["seed"].nunique() == k
+        assert size.query(f"k == {k} and method == 'distilled'")["seed"].nunique() == 2
+    supp3 = pd.read_csv(tiny_run / "figures" / "supp_fig3.csv")
+    assert sorted(supp3["k"].unique()) == [2, 3, 4]

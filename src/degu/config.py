@@ -106,8 +106,53 @@ def check_datasets(config: dict, source: str = "config") -> None:
             problems.append(f"key 'datasets.{name}.source': no simulator for assay {d['assay']!r}")
         if "archive" in d and d["assay"] != "degu_h5":
             problems.append(f"key 'datasets.{name}.archive': only for assay degu_h5")
+    problems += _robustness_problems(config)
     main = config.get("uncertainty", {}).get("main_dataset")
     if main is not None and not datasets.get(main, {}).get("calibrate"):
         problems.append(f"key 'uncertainty.main_dataset': {main!r} is not a dataset with calibrate: true")
     if problems:
         raise DeguInputError("invalid configuration:\n  " + "\n  ".join(f"{source}: {p}" for p in problems))
+
+
+def _robustness_problems(config: dict) -> list[str]:
+    """Checks of the evoaug, robustness and ensemble_size blocks."""
+    datasets = config["datasets"]
+    problems = []
+    evo = config.get("evoaug", {})
+    n_aug = len(evo.get("augmentations", {}))
+
+    def check_n(key, n_min, n_max):
+        if n_min is not None and n_max is not None and n_min > n_max:
+            problems.append(f"key '{key}.n_min': {n_min} is larger than n_max ({n_max})")
+        if n_max is not None and n_max > n_aug:
+            problems.append(f"key '{key}.n_max': {n_max} is more than the {n_aug} evoaug.augmentations")
+
+    check_n("evoaug", evo.get("n_min"), evo.get("n_max"))
+    rob = config.get("robustness", {})
+    for block in ("schemes", "shifts"):
+        for name, scheme in rob.get(block, {}).items():
+            if scheme["kind"] == "evoaug":
+                check_n(f"robustness.{block}.{name}", scheme.get("n_min", 1), scheme.get("n_max", 1))
+            extra = set(scheme) - {
+                "kind",
+                *{"evoaug": ["n_min", "n_max"], "mutation": ["rate"]}.get(scheme["kind"], []),
+            }
+            if extra:
+                problems.append(
+                    f"key 'robustness.{block}.{name}': {sorted(extra)} not used by kind {scheme['kind']!r}"
+                )
+    n_students = config["students"]["n"]
+    for block, fraction in (("robustness", rob.get("fraction", 1.0)), ("ensemble_size", 1.0)):
+        b = config.get(block, {})
+        name = b.get("dataset")
+        if name is None:
+            continue
+        if name not in datasets:
+            problems.append(f"key '{block}.dataset': no dataset named {name!r}")
+        elif not any(abs(fraction - f) < 1e-12 for f in datasets[name]["fractions"]):
+            problems.append(f"key 'datasets.{name}.fractions': must contain {fraction} for {block}")
+        if b.get("n_students", 0) > n_students:
+            problems.append(
+                f"key '{block}.n_students': {b['n_students']} is more than students.n ({n_students})"
+            )
+    return problems

@@ -93,6 +93,10 @@ def train_model_job(
     gamma: float = 1.0,
     evidential_coeff: float = 0.01,
     method: str | None = None,
+    augmentation: dict | None = None,
+    augmentations: dict | None = None,
+    finetune: dict | None = None,
+    dynamic_teachers: list | None = None,
     prediction_batch_size: int = 1000,
     deterministic: bool = True,
 ) -> dict:
@@ -108,6 +112,16 @@ def train_model_job(
     All share the optimizer, learning-rate schedule and early stopping of standard
     training. ``method`` only labels the outputs (e.g. "heteroscedastic_distill" for a
     student of heteroscedastic teachers).
+
+    Robustness variants (paper Methods, EvoAug and dynamic augmentation):
+
+    * ``augmentation``: a scheme of :mod:`degu.augment` applied to every training
+      minibatch (``augmentations`` is the EvoAug list for ``kind: evoaug``);
+    * ``finetune`` ``{"epochs", "learning_rate"}``: EvoAug's second stage on the original
+      data (skipped when absent or ``epochs`` is 0);
+    * ``dynamic_teachers`` (students only): the teacher models that relabel every
+      augmented minibatch in the training graph (mean, std (, aleatoric)), replacing the
+      static labels; validation keeps the static labels of the original validation data.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
@@ -130,6 +144,19 @@ def train_model_job(
     train, y_train, y_val, heads = _targets(role, dataset_h5, index, labels, val)
     n_outputs = len(heads) if role in ("heteroscedastic", "evidential") else n_tasks * len(heads)
     loss = _loss(role, n_tasks, heads, lam, gamma, evidential_coeff)
+    from degu.augment import make_augmenter
+
+    augment = make_augmenter(augmentation, augmentations)
+    labeller = None
+    if dynamic_teachers:
+        if role != "student":
+            raise ValueError(f"dynamic labels are for students, not {role!r} models")
+        from degu.distill import EnsembleLabeller
+        from degu.models import load_model
+
+        labeller = EnsembleLabeller(
+            [load_model(p) for p in dynamic_teachers], n_tasks, aleatoric="aleatoric" in heads
+        )
     model = build_model(
         architecture, train.X.shape[1], n_outputs, model_params, name=f"{architecture}_{role}_{seed}"
     )
@@ -141,7 +168,32 @@ def train_model_job(
         model.count_params(),
         heads,
     )
-    history = fit(model, train.X, y_train, val.X, y_val, cfg, loss=loss, verbose=2)
+    history = fit(
+        model, train.X, y_train, val.X, y_val, cfg, loss=loss, verbose=2, augment=augment, labeller=labeller
+    )
+    if finetune and int(finetune.get("epochs", 0)) > 0:
+        from degu.training import finetune as finetune_stage
+
+        log.info(
+            "fine-tune: %s epochs at lr %s on the original data",
+            finetune["epochs"],
+            finetune["learning_rate"],
+        )
+        tuned = finetune_stage(
+            model,
+            train.X,
+            y_train,
+            val.X,
+            y_val,
+            cfg,
+            int(finetune["epochs"]),
+            float(finetune["learning_rate"]),
+            loss=loss,
+        )
+        history = pd.concat(
+            [history.assign(stage="train", best=False), tuned.assign(stage="finetune")], ignore_index=True
+        )
+        history["epoch"] = np.arange(1, len(history) + 1)
     test = hdf5.read_split(dataset_h5, "Test")
     arrays = {
         "Val/pred": predict(model, val.X, prediction_batch_size),
@@ -165,6 +217,9 @@ def train_model_job(
             n_params=int(model.count_params()),
             epochs=len(history),
             best_epoch=int(history.loc[history["best"], "epoch"].iloc[0]),
+            augmentation=augmentation or {},
+            dynamic_teachers=[str(Path(p)) for p in dynamic_teachers or []],
+            finetune=finetune or {},
         ),
     )
     return {"device": device, "epochs": len(history)}

@@ -158,7 +158,9 @@ def finetune(
         early_stopping_patience=int(epochs),
         min_learning_rate=min(cfg.min_learning_rate, learning_rate),
     )
-    return fit(model, x_train, y_train, x_val, y_val, stage, loss=loss, verbose=verbose)
+    history = fit(model, x_train, y_train, x_val, y_val, stage, loss=loss, verbose=verbose)
+    history["learning_rate"] = learning_rate  # constant; Keras only logs it with an LR schedule
+    return history
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:

@@ -44,6 +44,15 @@ def main_calibration_dataset():
     return UNC.get("main_dataset") or (cal[0] if cal else None)
 
 
+EVO = config["evoaug"]
+ROB = config["robustness"]
+ROB_DS = ROB.get("dataset")
+ROB_FR = fraction_key(ROB["fraction"])
+ENS = config["ensemble_size"]
+ENS_DS = ENS.get("dataset")
+FULL = fraction_key(1.0)
+
+
 def figure_list():
     figs = ["fig2", "fig5a"]
     if any(d["aleatoric"] for d in DATASETS.values()):
@@ -56,6 +65,10 @@ def figure_list():
         "heteroscedastic_distill"
     ):  # check_datasets: baselines => calibrate
         figs.append("supp_fig11")
+    if ROB_DS:
+        figs += ["fig3", "supp_fig2", "supp_fig4", "supp_fig5"]
+    if ENS_DS:
+        figs.append("supp_fig3")
     return figs
 
 
@@ -288,6 +301,12 @@ def evaluation_entries():
 def figure_inputs(figure):
     if figure in ("fig2", "fig5a", "fig5b"):
         return [f"{OUT}/metrics/performance.csv"]
+    if figure in ("fig3", "supp_fig2", "supp_fig5"):
+        return [f"{OUT}/metrics/robustness.csv"]
+    if figure == "supp_fig4":
+        return [f"{OUT}/ood/{ROB_DS}/oracle_activity.csv"]
+    if figure == "supp_fig3":
+        return [f"{OUT}/metrics/ensemble_size.csv"]
     return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
@@ -295,3 +314,124 @@ def all_targets():
     return [
         f"{OUT}/figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png", "csv")
     ]
+
+
+# ------------------------------------------- EvoAug, covariate shift, ensemble size
+
+
+def first_students(block):
+    """The first n student seeds of an analysis (n = <block>.n_students, default all)."""
+    return seeds("students")[: config[block].get("n_students", config["students"]["n"])]
+
+
+def oracle_seeds():
+    o = ROB["oracle"]
+    return list(range(o["seed_start"], o["seed_start"] + o["n"]))
+
+
+def member_models(ds, fr, ensemble):
+    """The teacher models behind one labels file (ensemble, evoaug_ensemble, ensemble_k<k>)."""
+    if ensemble == "evoaug_ensemble":
+        role, members = "evoaug_teacher", oracle_seeds()
+    elif ensemble == "ensemble":
+        role, members = "teacher", seeds("teachers")
+    else:  # ensemble_k<k>: the first k standard teachers
+        role, members = "teacher", teacher_seeds(int(ensemble[len("ensemble_k") :]))
+    return [f"{OUT}/models/{ds}/frac{fr}/{role}/seed{s}/model.keras" for s in members]
+
+
+def teacher_seeds(k):
+    return list(
+        range(config["teachers"]["seed_start"], config["teachers"]["seed_start"] + k)
+    )
+
+
+def student_labels(wc):
+    """Labels file a static DEGU student of the {student} wildcard is distilled from."""
+    base = f"{OUT}/labels/{wc.dataset}/frac{wc.fraction}"
+    if wc.student == "student":
+        return f"{base}/ensemble.h5"
+    if wc.student == "oracle_student":
+        return f"{base}/evoaug_ensemble.h5"
+    return f"{base}/ensemble_k{wc.student[len('student_k') :]}.h5"
+
+
+def dynamic_ensemble():
+    """The ensemble that labels the dynamic students' minibatches (robustness.distill_from)."""
+    return "evoaug_ensemble" if ROB["distill_from"] == "oracle" else "ensemble"
+
+
+def robustness_procedures():
+    """{procedure: (model directory role, seeds)} of the Fig. 3 / Supp. Fig. 5 comparison."""
+    students = first_students("robustness")
+    procs = {"standard": ("teacher", seeds("teachers"))}
+    if ROB["distill_from"] == "oracle":
+        procs["oracle_distilled"] = ("oracle_student", students)
+    else:
+        procs["distilled"] = ("student", students)
+    for scheme in ROB["schemes"]:
+        procs[f"dynamic_{scheme}"] = (f"dynamic_{scheme}", students)
+    return procs
+
+
+def model_paths(ds, fr, role, seed_list, name="model.keras"):
+    return [(s, f"{OUT}/models/{ds}/frac{fr}/{role}/seed{s}/{name}") for s in seed_list]
+
+
+def robustness_test_models():
+    """Models compared on the test set (Supp. Figs. 2 and 5)."""
+    ds, fr = ROB_DS, ROB_FR
+    out = {
+        p: model_paths(ds, fr, role, s, "predictions.h5")
+        for p, (role, s) in robustness_procedures().items()
+    }
+    # Supp. Fig. 2 without EvoAug: the main grid's students of the standard ensemble
+    out["distilled"] = model_paths(
+        ds, fr, "student", seeds("students"), "predictions.h5"
+    )
+    out["evoaug_standard"] = model_paths(
+        ds, fr, "evoaug_teacher", oracle_seeds(), "predictions.h5"
+    )
+    out["evoaug_distilled"] = model_paths(
+        ds, fr, "evoaug_student", first_students("robustness"), "predictions.h5"
+    )
+    return out
+
+
+def robustness_ensembles():
+    base = f"{OUT}/labels/{ROB_DS}/frac{ROB_FR}"
+    return {
+        "ensemble": f"{base}/ensemble.h5",
+        "evoaug_ensemble": f"{base}/evoaug_ensemble.h5",
+    }
+
+
+def ensemble_size_entries():
+    """Per size k: its first-k teachers, labels and students. The main ensemble (k = M) and
+    its students are reused, so no model is trained twice."""
+    ds, m = ENS_DS, config["teachers"]["n"]
+    entries = []
+    for k in ENS["sizes"]:
+        same = k == m
+        entries.append(
+            {
+                "k": k,
+                "teachers": model_paths(
+                    ds, FULL, "teacher", teacher_seeds(k), "predictions.h5"
+                ),
+                "labels": f"{OUT}/labels/{ds}/frac{FULL}/"
+                + ("ensemble.h5" if same else f"ensemble_k{k}.h5"),
+                "students": model_paths(
+                    ds,
+                    FULL,
+                    "student" if same else f"student_k{k}",
+                    first_students("ensemble_size"),
+                    "predictions.h5",
+                ),
+            }
+        )
+    return entries
+
+
+def paths_of(entries_or_models):
+    return [p for _, p in entries_or_models]

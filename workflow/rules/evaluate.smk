@@ -18,3 +18,29 @@ rule evaluate:
         entries=evaluation_entries(),
     script:
         "../scripts/evaluate.py"
+
+
+# Teacher-ensemble size (Supp. Fig. 3): the first k teachers, their ensemble and its students.
+rule ensemble_size_metrics:
+    input:
+        dataset=f"{OUT}/data/{ENS_DS}/dataset.h5",
+        files=[
+            p
+            for e in ensemble_size_entries()
+            for p in [e["labels"]] + paths_of(e["teachers"]) + paths_of(e["students"])
+        ],
+    output:
+        "results/{run}/metrics/ensemble_size.csv",
+    log:
+        "results/{run}/logs/ensemble_size_metrics.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("light", "threads", 1)
+    resources:
+        runtime=res("light", "runtime", 30),
+        mem_mb=res("light", "mem_mb", 8000),
+    params:
+        dataset=ENS_DS,
+        entries=ensemble_size_entries(),
+    script:
+        "../scripts/ensemble_size_metrics.py"

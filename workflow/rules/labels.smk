@@ -1,19 +1,19 @@
-# Ensemble labels: the M teachers' mean and std (ddof=0) per sequence.
+# Ensemble labels: the members' mean and std (ddof=0) per sequence. {ensemble} is the main
+# teacher ensemble ("ensemble"), the EvoAug-trained oracle ("evoaug_ensemble") or the first k
+# standard teachers ("ensemble_k<k>", teacher-ensemble size analysis).
 
 
 rule ensemble_labels:
     input:
         dataset="results/{run}/data/{dataset}/dataset.h5",
         subsets="results/{run}/data/{dataset}/subsets.h5",
-        teachers=expand(
-            model_file("teacher", "model.keras"),
-            seed=seeds("teachers"),
-            allow_missing=True,
-        ),
+        teachers=lambda wc: member_models(wc.dataset, wc.fraction, wc.ensemble),
     output:
-        "results/{run}/labels/{dataset}/frac{fraction}/ensemble.h5",
+        "results/{run}/labels/{dataset}/frac{fraction}/{ensemble}.h5",
     log:
-        "results/{run}/logs/ensemble_labels/{dataset}/frac{fraction}.log",
+        "results/{run}/logs/ensemble_labels/{dataset}/frac{fraction}/{ensemble}.log",
+    wildcard_constraints:
+        ensemble=r"ensemble|evoaug_ensemble|ensemble_k[0-9]+",
     conda:
         "../../envs/degu.yaml"
     threads: res("labels", "threads", 1)

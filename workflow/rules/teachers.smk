@@ -27,3 +27,36 @@ rule train_teacher:
         deterministic=config["deterministic"],
     script:
         "../scripts/train.py"
+
+
+# EvoAug-trained models (paper Methods): one augmentation per minibatch from the EvoAug list,
+# then the fine-tune stage on the original data. Together they are the in-silico oracle of
+# the covariate-shift analysis and the EvoAug teachers of Supp. Fig. 2.
+rule train_evoaug_teacher:
+    input:
+        dataset="results/{run}/data/{dataset}/dataset.h5",
+        subsets="results/{run}/data/{dataset}/subsets.h5",
+    output:
+        model=model_file("evoaug_teacher", "model.keras"),
+        history=model_file("evoaug_teacher", "history.csv"),
+        predictions=model_file("evoaug_teacher", "predictions.h5"),
+    log:
+        "results/{run}/logs/train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("train", "threads", 1)
+    resources:
+        gpu=res("train", "gpu", 1),
+        runtime=res("train", "runtime", 360),
+        mem_mb=res("train", "mem_mb", 32000),
+    params:
+        architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
+        model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
+        training=lambda wc: training_config(wc.dataset),
+        augmentation={"kind": "evoaug", "n_min": EVO["n_min"], "n_max": EVO["n_max"]},
+        augmentations=EVO["augmentations"],
+        finetune=EVO["finetune"],
+        prediction_batch_size=config["prediction_batch_size"],
+        deterministic=config["deterministic"],
+    script:
+        "../scripts/train.py"

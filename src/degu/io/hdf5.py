@@ -100,8 +100,11 @@ def read_split(path, split: str, index: np.ndarray | None = None) -> Split:
         return Split(g["X"][...][sel], g["y"][...][sel], g["ids"].asstr()[...][sel], alea)
 
 
-def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict | None = None) -> None:
-    """Write a flat or '/'-nested dict of arrays to HDF5 atomically."""
+def write_arrays(
+    path, arrays: dict[str, np.ndarray], attrs: dict | None = None, compression: str | None = None
+) -> None:
+    """Write a flat or '/'-nested dict of arrays to HDF5 atomically (``compression``, e.g.
+    "gzip", applies to numeric arrays of 2 or more dimensions)."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         for key, value in (attrs or {}).items():
             f.attrs[key] = value
@@ -109,6 +112,8 @@ def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict | None = None)
             value = np.asarray(value)
             if value.dtype.kind in "OUS":
                 f.create_dataset(key, data=value.astype(object), dtype=_STR)
+            elif compression and value.ndim >= 2:
+                f.create_dataset(key, data=value, compression=compression, shuffle=True)
             else:
                 f.create_dataset(key, data=value)
 

@@ -1,0 +1,83 @@
+# Covariate-shift (OOD) analysis (Fig. 3, Supp. Figs. 2, 4, 5): the shifted test sets labelled
+# by the EvoAug oracle, every procedure's predictions on them, and one tidy metrics table.
+
+
+rule shifted_test_sets:
+    input:
+        dataset="results/{run}/data/{dataset}/dataset.h5",
+        oracle=lambda wc: member_models(wc.dataset, ROB_FR, "evoaug_ensemble"),
+    output:
+        shifted="results/{run}/ood/{dataset}/shifted.h5",
+        oracle_activity="results/{run}/ood/{dataset}/oracle_activity.csv",
+    log:
+        "results/{run}/logs/shifted_test_sets/{dataset}.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("labels", "threads", 1)
+    resources:
+        gpu=res("labels", "gpu", 1),
+        runtime=res("labels", "runtime", 120),
+        mem_mb=res("labels", "mem_mb", 32000),
+    params:
+        shifts=ROB["shifts"],
+        augmentations=EVO["augmentations"],
+        seed=ROB["shift_seed"],
+        batch_size=ROB["shift_batch_size"],
+        prediction_batch_size=config["prediction_batch_size"],
+    script:
+        "../scripts/shifted_test_sets.py"
+
+
+rule ood_predict:
+    input:
+        shifted="results/{run}/ood/{dataset}/shifted.h5",
+        models=lambda wc: paths_of(
+            model_paths(wc.dataset, ROB_FR, *robustness_procedures()[wc.procedure])
+        ),
+    output:
+        "results/{run}/ood/{dataset}/predictions/{procedure}.h5",
+    log:
+        "results/{run}/logs/ood_predict/{dataset}/{procedure}.log",
+    wildcard_constraints:
+        procedure=alternatives(list(robustness_procedures())),
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("labels", "threads", 1)
+    resources:
+        gpu=res("labels", "gpu", 1),
+        runtime=res("labels", "runtime", 120),
+        mem_mb=res("labels", "mem_mb", 32000),
+    params:
+        seeds=lambda wc: robustness_procedures()[wc.procedure][1],
+        prediction_batch_size=config["prediction_batch_size"],
+    script:
+        "../scripts/ood_predict.py"
+
+
+rule robustness_metrics:
+    input:
+        dataset=f"{OUT}/data/{ROB_DS}/dataset.h5",
+        shifted=f"{OUT}/ood/{ROB_DS}/shifted.h5",
+        ood=[f"{OUT}/ood/{ROB_DS}/predictions/{p}.h5" for p in robustness_procedures()],
+        models=[p for m in robustness_test_models().values() for p in paths_of(m)],
+        ensembles=list(robustness_ensembles().values()),
+    output:
+        "results/{run}/metrics/robustness.csv",
+    log:
+        "results/{run}/logs/robustness_metrics.log",
+    conda:
+        "../../envs/degu.yaml"
+    threads: res("light", "threads", 1)
+    resources:
+        runtime=res("light", "runtime", 30),
+        mem_mb=res("light", "mem_mb", 8000),
+    params:
+        dataset=ROB_DS,
+        ood={
+            p: f"{OUT}/ood/{ROB_DS}/predictions/{p}.h5"
+            for p in robustness_procedures()
+        },
+        test_models=robustness_test_models(),
+        ensembles=robustness_ensembles(),
+    script:
+        "../scripts/robustness_metrics.py"
