@@ -84,18 +84,47 @@ def main() -> None:
             t.predict(x[: args.batch], verbose=0)
         return epoch
 
+    def labels_in_graph(scheme):
+        augment = make_augmenter(scheme, PAPER_AUGMENTATIONS)
+        labeller = EnsembleLabeller(teachers, n_tasks=2)
+        step = tf.function(lambda xb: labeller(augment(xb)))
+        step(tf.constant(x[: args.batch]))
+
+        def epoch():
+            for i in range(0, args.n, args.batch):
+                step(tf.constant(x[i : i + args.batch])).numpy()
+
+        return epoch
+
+    def labels_naive(scheme):
+        augment = tf.function(make_augmenter(scheme, PAPER_AUGMENTATIONS))
+        augment(tf.constant(x[: args.batch]))
+        for t in teachers:
+            t.predict(x[: args.batch], verbose=0)
+
+        def epoch():
+            for i in range(0, args.n, args.batch):
+                xa = augment(tf.constant(x[i : i + args.batch])).numpy()
+                ensemble_stats(np.stack([t.predict(xa, batch_size=args.batch, verbose=0) for t in teachers]))
+
+        return epoch
+
     print(f"device: {device}; M = {args.members} teachers, batch {args.batch}, {args.n} sequences per round")
-    print(f"{'scheme':<10} {'in-graph seq/s':>15} {'naive seq/s':>12} {'ratio':>7}")
+    print(f"{'scheme':<10} {'what':<28} {'in-graph seq/s':>15} {'naive seq/s':>12} {'ratio':>7}")
     for name in args.schemes.split(","):
-        fast, slow = in_graph(schemes[name]), naive(schemes[name])
-        t_fast, t_slow = [], []
-        for _ in range(args.repeats):
-            for fn, out in ((fast, t_fast), (slow, t_slow)):
-                t = time.perf_counter()
-                fn()
-                out.append(time.perf_counter() - t)
-        a, b = args.n / statistics.median(t_fast), args.n / statistics.median(t_slow)
-        print(f"{name:<10} {a:>15.0f} {b:>12.0f} {a / b:>6.2f}x", flush=True)
+        for what, make_fast, make_slow in (
+            ("distillation step", in_graph, naive),
+            ("labelling only (no training)", labels_in_graph, labels_naive),
+        ):
+            fast, slow = make_fast(schemes[name]), make_slow(schemes[name])
+            t_fast, t_slow = [], []
+            for _ in range(args.repeats):
+                for fn, out in ((fast, t_fast), (slow, t_slow)):
+                    t = time.perf_counter()
+                    fn()
+                    out.append(time.perf_counter() - t)
+            a, b = args.n / statistics.median(t_fast), args.n / statistics.median(t_slow)
+            print(f"{name:<10} {what:<28} {a:>15.0f} {b:>12.0f} {a / b:>6.2f}x", flush=True)
 
 
 if __name__ == "__main__":

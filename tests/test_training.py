@@ -29,7 +29,7 @@ def data(tmp_path_factory):
     return d
 
 
-def train_in_subprocess(data, out, seed, role="teacher", labels=None):
+def train_in_subprocess(data, out, seed, role="teacher", labels=None, **extra):
     kwargs = dict(
         role=role,
         dataset_h5=str(data / "ds.h5"),
@@ -44,6 +44,7 @@ def train_in_subprocess(data, out, seed, role="teacher", labels=None):
         out_model=str(out / "model.keras"),
         out_history=str(out / "history.csv"),
         out_predictions=str(out / "pred.h5"),
+        **extra,
     )
     code = (
         "import json, sys; from degu.jobs import train_model_job; train_model_job(**json.loads(sys.argv[1]))"
@@ -70,6 +71,44 @@ def test_same_seed_gives_identical_model_on_cpu(data, tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "a" / "history.csv"), pd.read_csv(tmp_path / "b" / "history.csv")
     )
+
+
+def test_augmented_and_dynamic_training_are_reproducible(data, tmp_path):
+    """EvoAug (+ fine-tune) and dynamic-augmentation distillation draw their augmentations from
+    TensorFlow's seeded RNG: the same seed gives the same model in two processes."""
+    from degu.jobs import ensemble_labels_job
+
+    evo = {
+        "augmentation": {"kind": "evoaug", "n_min": 1, "n_max": 1},
+        "augmentations": {"deletion": {"min": 0, "max": 20}, "noise": {"mean": 0.0, "std": 0.2}},
+        "finetune": {"epochs": 1, "learning_rate": 1e-4},
+    }
+    for name, seed in (("t0", 3), ("t1", 4), ("t0b", 3)):
+        train_in_subprocess(data, tmp_path / name, seed, **evo)
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(
+            weights(tmp_path / "t0" / "model.keras"), weights(tmp_path / "t0b" / "model.keras"), strict=True
+        )
+    )
+    hist = pd.read_csv(tmp_path / "t0" / "history.csv")
+    assert list(hist["stage"].iloc[-1:]) == ["finetune"] and hist["learning_rate"].iloc[-1] == 1e-4
+    teachers = [str(tmp_path / t / "model.keras") for t in ("t0", "t1")]
+    ensemble_labels_job(
+        dataset_h5=data / "ds.h5",
+        subsets_h5=data / "subsets.h5",
+        fraction=1.0,
+        teacher_models=teachers,
+        out_h5=tmp_path / "labels.h5",
+    )
+    dyn = {"augmentation": {"kind": "mutation", "rate": 0.05}, "dynamic_teachers": teachers}
+    for name in ("s", "s2"):
+        train_in_subprocess(data, tmp_path / name, 7, role="student", labels=tmp_path / "labels.h5", **dyn)
+    ws, ws2 = weights(tmp_path / "s" / "model.keras"), weights(tmp_path / "s2" / "model.keras")
+    assert all(np.array_equal(x, y) for x, y in zip(ws, ws2, strict=True))
+    with h5py.File(tmp_path / "s" / "pred.h5") as f:
+        assert json.loads(f.attrs["dynamic_teachers"]) == teachers
+        assert json.loads(f.attrs["heads"]) == ["mean", "epistemic"]
 
 
 def test_fit_restores_best_epoch_and_decays_lr(data):
