@@ -30,11 +30,12 @@ def snakemake_cmd() -> list[str]:
     return [exe]
 
 
-def run_snakemake(args, cwd=REPO, timeout=1800) -> subprocess.CompletedProcess:
+def run_snakemake(args, cwd=REPO, timeout=1800, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         snakemake_cmd() + ["-s", str(REPO / "workflow" / "Snakefile"), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
