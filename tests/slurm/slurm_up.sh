@@ -47,9 +47,11 @@ if [ -e "$conf" ] && ! grep -qF "$marker" "$conf"; then
   die "$conf exists and was not written by this script; refusing to replace a real cluster's configuration"
 fi
 for d in slurmctld slurmd; do
-  if pids=$(pgrep -x "$d"); then
-    die "a $d is already running (pid $(echo $pids)); stop it first (slurm_down.sh STATE_DIR of the run that started it)"
-  fi
+  for p in /proc/[0-9]*; do
+    if [ "$(cat "$p/comm" 2>/dev/null)" = "$d" ]; then
+      die "a $d is already running (pid ${p#/proc/}); stop it first (slurm_down.sh STATE_DIR of the run that started it)"
+    fi
+  done
 done
 
 : >"$state/pids"

@@ -63,12 +63,14 @@ def slurm_cluster(tmp_path_factory):
             "starts them); run the tests as root or set DEGU_SKIP_SLURM=1 to skip it explicitly"
         )
     state = tmp_path_factory.mktemp("slurm_state")
-    up = subprocess.run([HERE / "slurm_up.sh", state], capture_output=True, text=True, timeout=900)
+    up = subprocess.run(["bash", HERE / "slurm_up.sh", state], capture_output=True, text=True, timeout=900)
     try:
         assert up.returncode == 0, f"slurm_up.sh failed:\n{up.stdout}\n{up.stderr}"
         yield state
     finally:
-        down = subprocess.run([HERE / "slurm_down.sh", state], capture_output=True, text=True, timeout=120)
+        down = subprocess.run(
+            ["bash", HERE / "slurm_down.sh", state], capture_output=True, text=True, timeout=120
+        )
         pids = (
             [line.split() for line in (state / "pids").read_text().splitlines()]
             if (state / "pids").exists()
