@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 
 log = logging.getLogger("degu")
 
@@ -15,11 +16,15 @@ def setup_tensorflow(seed: int | None, threads: int | None = None, deterministic
       inter-op parallelism is fixed at 1: with parallel op scheduling, training-mode
       BatchNorm in graph mode is not bit-reproducible on CPU (measured for ResidualBind),
       and the setting costs no measurable speed.
-    * GPUs get memory growth so several jobs can share one device.
+    * GPUs get memory growth so several jobs can share one device (also set through
+      ``TF_FORCE_GPU_ALLOW_GROWTH`` for anything that initialises the GPU earlier).
+    * The log records the device, and the scheduler's view of the job: host,
+      ``CUDA_VISIBLE_DEVICES`` and ``SLURM_JOB_ID`` (``unset`` outside Slurm).
     * ``seed`` seeds Python, NumPy and TensorFlow via ``keras.utils.set_random_seed``;
       ``deterministic`` additionally enables TF op determinism.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     import keras
     import tensorflow as tf
 
@@ -45,4 +50,10 @@ def setup_tensorflow(seed: int | None, threads: int | None = None, deterministic
         else f"CPU ({threads or 'default'} intra-op threads)"
     )
     log.info("TensorFlow %s running on %s", tf.__version__, device)
+    log.info(
+        "job environment: host=%s CUDA_VISIBLE_DEVICES=%s SLURM_JOB_ID=%s",
+        socket.gethostname(),
+        os.environ.get("CUDA_VISIBLE_DEVICES", "unset"),
+        os.environ.get("SLURM_JOB_ID", "unset"),
+    )
     return device

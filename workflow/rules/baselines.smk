@@ -22,8 +22,8 @@ rule train_baseline:
     threads: res("train", "threads", 1)
     resources:
         gpu=res("train", "gpu", 1),
-        runtime=res("train", "runtime", 360),
-        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res_per_attempt("train", "runtime", 360),
+        mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
@@ -54,8 +54,8 @@ rule heteroscedastic_labels:
     threads: res("labels", "threads", 1)
     resources:
         gpu=res("labels", "gpu", 1),
-        runtime=res("labels", "runtime", 120),
-        mem_mb=res("labels", "mem_mb", 32000),
+        runtime=res_per_attempt("labels", "runtime", 120),
+        mem_mb=res_per_attempt("labels", "mem_mb", 32000),
     params:
         kind="heteroscedastic",
         prediction_batch_size=config["prediction_batch_size"],
@@ -79,8 +79,8 @@ rule train_het_student:
     threads: res("train", "threads", 1)
     resources:
         gpu=res("train", "gpu", 1),
-        runtime=res("train", "runtime", 360),
-        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res_per_attempt("train", "runtime", 360),
+        mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
@@ -107,8 +107,8 @@ rule mc_dropout:
     threads: res("uncertainty", "threads", 1)
     resources:
         gpu=res("uncertainty", "gpu", 1),
-        runtime=res("uncertainty", "runtime", 120),
-        mem_mb=res("uncertainty", "mem_mb", 16000),
+        runtime=res_per_attempt("uncertainty", "runtime", 120),
+        mem_mb=res_per_attempt("uncertainty", "mem_mb", 16000),
     params:
         passes=UNC["mc_dropout_passes"],
         prediction_batch_size=config["prediction_batch_size"],

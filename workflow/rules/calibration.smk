@@ -18,8 +18,8 @@ rule calibration:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 30),
-        mem_mb=res("light", "mem_mb", 8000),
+        runtime=res_per_attempt("light", "runtime", 30),
+        mem_mb=res_per_attempt("light", "mem_mb", 8000),
     params:
         models=lambda wc: calibration_models(wc.dataset),
         alpha=UNC["alpha"],

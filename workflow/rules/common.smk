@@ -125,6 +125,13 @@ def res(kind, key, default):
     return config["resources"].get(kind, {}).get(key, default)
 
 
+def res_per_attempt(kind, key, default):
+    """A `res` value times the attempt number: a job retried (--retries) after hitting its
+    time or memory limit gets twice as much the second time, three times the third."""
+    value = res(kind, key, default)
+    return lambda wildcards, attempt: value * attempt
+
+
 def raw_dir(dataset):
     """Where a dataset's raw files are (its own, or those of its raw_from dataset)."""
     src = DATASETS[dataset].get("raw_from", dataset)

@@ -17,8 +17,8 @@ rule download:
         "../../envs/degu.yaml"
     threads: res("download", "threads", 1)
     resources:
-        runtime=res("download", "runtime", 120),
-        mem_mb=res("download", "mem_mb", 2000),
+        runtime=res_per_attempt("download", "runtime", 120),
+        mem_mb=res_per_attempt("download", "mem_mb", 2000),
     script:
         "../scripts/download.py"
 
@@ -38,8 +38,8 @@ rule extract:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 60),
-        mem_mb=res("light", "mem_mb", 2000),
+        runtime=res_per_attempt("light", "runtime", 60),
+        mem_mb=res_per_attempt("light", "mem_mb", 2000),
     params:
         member=lambda wc: archive_members()[wc.member][2],
     script:
@@ -66,8 +66,8 @@ rule simulate_starrseq:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 60),
-        mem_mb=res("light", "mem_mb", 4000),
+        runtime=res_per_attempt("light", "runtime", 60),
+        mem_mb=res_per_attempt("light", "mem_mb", 4000),
     params:
         simulate=lambda wc: DATASETS[wc.dataset]["simulate"],
         seq_len=lambda wc: DATASETS[wc.dataset]["seq_len"],
@@ -89,8 +89,8 @@ rule simulate_lentimpra:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 60),
-        mem_mb=res("light", "mem_mb", 4000),
+        runtime=res_per_attempt("light", "runtime", 60),
+        mem_mb=res_per_attempt("light", "mem_mb", 4000),
     params:
         simulate=lambda wc: DATASETS[wc.dataset]["simulate"],
     script:

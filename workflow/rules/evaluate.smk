@@ -12,8 +12,8 @@ rule evaluate:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 30),
-        mem_mb=res("light", "mem_mb", 8000),
+        runtime=res_per_attempt("light", "runtime", 30),
+        mem_mb=res_per_attempt("light", "mem_mb", 8000),
     params:
         entries=evaluation_entries(),
     script:

@@ -16,8 +16,8 @@ rule figure:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 10),
-        mem_mb=res("light", "mem_mb", 4000),
+        runtime=res_per_attempt("light", "runtime", 10),
+        mem_mb=res_per_attempt("light", "mem_mb", 4000),
     params:
         main_dataset=main_calibration_dataset(),
         alpha=UNC["alpha"],

@@ -19,8 +19,8 @@ rule ensemble_labels:
     threads: res("labels", "threads", 1)
     resources:
         gpu=res("labels", "gpu", 1),
-        runtime=res("labels", "runtime", 120),
-        mem_mb=res("labels", "mem_mb", 32000),
+        runtime=res_per_attempt("labels", "runtime", 120),
+        mem_mb=res_per_attempt("labels", "mem_mb", 32000),
     params:
         prediction_batch_size=config["prediction_batch_size"],
     script:

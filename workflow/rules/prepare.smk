@@ -15,8 +15,8 @@ rule prepare:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 60),
-        mem_mb=res("light", "mem_mb", 16000),
+        runtime=res_per_attempt("light", "runtime", 60),
+        mem_mb=res_per_attempt("light", "mem_mb", 16000),
     params:
         assay=lambda wc: DATASETS[wc.dataset]["assay"],
         raw_dir=lambda wc: raw_dir(wc.dataset),
@@ -37,8 +37,8 @@ rule subsets:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 10),
-        mem_mb=res("light", "mem_mb", 4000),
+        runtime=res_per_attempt("light", "runtime", 10),
+        mem_mb=res_per_attempt("light", "mem_mb", 4000),
     params:
         fractions=lambda wc: DATASETS[wc.dataset]["fractions"],
         seed=lambda wc: DATASETS[wc.dataset]["subset_seed"],
