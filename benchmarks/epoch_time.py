@@ -19,6 +19,9 @@ Cost model per job (n = training sequences of the fraction, v/t = validation/tes
                                              + (v + t) / predict_rate   (saved predictions)
   ensemble labels (10 members):              10 * (n + v + t) / predict_rate
   MC dropout (100 passes):                   100 * (v + t) / predict_rate
+  EvoAug models:                             training with epochs + the fine-tune epochs
+  dynamic-augmentation students:             training + per epoch M * n / predict_rate (labels)
+  shifted test sets / OOD predictions:       models * 4 levels * t / predict_rate
   every job:                                 + --job-overhead-s (start-up, loading data)
 """
 
@@ -50,8 +53,18 @@ SIZES = {
     "lentimpra_hepg2_aleatoric": (111_000, 13_900, 13_900),
 }
 MODELS = {"deepstarr": (249, 2), "residualbind": (230, 2)}
-TRAINING_RULES = {"train_teacher", "train_student", "train_baseline", "train_het_student"}
+TRAINING_RULES = {
+    "train_teacher",
+    "train_student",
+    "train_baseline",
+    "train_het_student",
+    "train_evoaug_teacher",
+    "train_evoaug_student",
+    "train_dynamic_student",
+}
+EVOAUG_RULES = {"train_evoaug_teacher", "train_evoaug_student"}  # + the fine-tune epochs
 LABEL_RULES = {"ensemble_labels", "heteroscedastic_labels"}
+OOD_RULES = {"shifted_test_sets", "ood_predict"}
 
 
 def device_name() -> str:
@@ -115,19 +128,36 @@ def estimate(
 ) -> dict[str, tuple[int, float]]:
     """{rule: (number of jobs, device-hours)} for the TensorFlow jobs."""
     members = config["teachers"]["n"]
+    rob = config.get("robustness", {})
+    oracle = rob.get("oracle", {}).get("n", 10)
+    finetune = config.get("evoaug", {}).get("finetune", {}).get("epochs", 5)
+    n_students = config.get("robustness", {}).get("n_students", config.get("students", {}).get("n", 10))
+    n_shifts = 1 + len(config.get("robustness", {}).get("shifts", {"small": 0, "moderate": 0, "large": 0}))
     passes = config["uncertainty"]["mc_dropout_passes"]
     out: dict[str, list] = defaultdict(lambda: [0, 0.0])
     for rule, wc in jobs:
-        if rule not in TRAINING_RULES | LABEL_RULES | {"mc_dropout"}:
+        if rule not in TRAINING_RULES | LABEL_RULES | OOD_RULES | {"mc_dropout"}:
             continue
         arch = config["datasets"][wc["dataset"]]["architecture"]
         train_rate, predict_rate = rates[arch]["train_seq_s"], rates[arch]["predict_seq_s"]
         n_train, n_val, n_test = SIZES[wc["dataset"]]
-        n = n_train * float(wc["fraction"])
+        n = n_train * float(wc.get("fraction", 1.0))
+        ensemble = wc.get("ensemble", "ensemble")
+        k = oracle if ensemble == "evoaug_ensemble" else int(ensemble[len("ensemble_k") :] or members)
         if rule in TRAINING_RULES:
-            seconds = mean_epochs * (n / train_rate + n_val / predict_rate) + (n_val + n_test) / predict_rate
+            epochs = mean_epochs + (finetune if rule in EVOAUG_RULES else 0)
+            per_epoch = n / train_rate + n_val / predict_rate
+            if rule == "train_dynamic_student":  # the teachers label every minibatch
+                dynamic_teachers = oracle if rob.get("distill_from", "oracle") == "oracle" else members
+                per_epoch += dynamic_teachers * n / predict_rate
+            seconds = epochs * per_epoch + (n_val + n_test) / predict_rate
+        elif rule == "shifted_test_sets":
+            seconds = oracle * n_shifts * n_test / predict_rate
+        elif rule == "ood_predict":
+            models = members if wc.get("procedure") == "standard" else n_students
+            seconds = models * n_shifts * n_test / predict_rate
         elif rule in LABEL_RULES:
-            seconds = members * (n + n_val + n_test) / predict_rate
+            seconds = k * (n + n_val + n_test) / predict_rate
         else:
             seconds = passes * (n_val + n_test) / predict_rate
         out[rule][0] += 1

@@ -39,3 +39,29 @@ def test_every_paper_dataset_has_a_size():
 
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     assert set(cfg["datasets"]) <= set(epoch_time.SIZES)
+
+
+def test_estimate_prices_robustness_jobs(monkeypatch):
+    monkeypatch.setitem(epoch_time.SIZES, "deepstarr", (400_000, 40_000, 40_000))
+    cfg = {
+        **CONFIG,
+        "evoaug": {"finetune": {"epochs": 5}},
+        "robustness": {"oracle": {"n": 4}, "n_students": 3, "shifts": {"small": {}, "large": {}}},
+    }
+    wc = {"dataset": "deepstarr", "fraction": "1.0"}
+    jobs = [
+        ("train_evoaug_teacher", wc),
+        ("train_dynamic_student", {**wc, "scheme": "shuffle"}),
+        ("ensemble_labels", {**wc, "ensemble": "evoaug_ensemble"}),
+        ("ensemble_labels", {**wc, "ensemble": "ensemble_k25"}),
+        ("shifted_test_sets", {"dataset": "deepstarr"}),
+        ("ood_predict", {"dataset": "deepstarr", "procedure": "dynamic_shuffle"}),
+    ]
+    est = epoch_time.estimate(jobs, RATES, cfg, mean_epochs=10, overhead_s=0)
+    per_epoch = 400 + 10  # 400,000 / 1000 + 40,000 / 4000 s
+    assert est["train_evoaug_teacher"][1] == pytest.approx((15 * per_epoch + 20) / 3600)  # + 5 fine-tune
+    # the 4 oracle members label every training sequence of every epoch
+    assert est["train_dynamic_student"][1] == pytest.approx((10 * (per_epoch + 4 * 100) + 20) / 3600)
+    assert est["ensemble_labels"] == (2, pytest.approx((4 + 25) * 480_000 / 4000 / 3600))
+    assert est["shifted_test_sets"][1] == pytest.approx(4 * 3 * 10 / 3600)  # none + 2 shifts
+    assert est["ood_predict"][1] == pytest.approx(3 * 3 * 10 / 3600)

@@ -51,8 +51,8 @@ rule train_evoaug_student:
     threads: res("train", "threads", 1)
     resources:
         gpu=res("train", "gpu", 1),
-        runtime=res("train", "runtime", 360),
-        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res_per_attempt("train", "runtime", 360),
+        mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
@@ -89,8 +89,8 @@ rule train_dynamic_student:
     threads: res("train", "threads", 1)
     resources:
         gpu=res("train", "gpu", 1),
-        runtime=res("train", "runtime", 360),
-        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res_per_attempt("train", "runtime", 360),
+        mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],

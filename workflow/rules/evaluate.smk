@@ -37,8 +37,8 @@ rule ensemble_size_metrics:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 30),
-        mem_mb=res("light", "mem_mb", 8000),
+        runtime=res_per_attempt("light", "runtime", 30),
+        mem_mb=res_per_attempt("light", "mem_mb", 8000),
     params:
         dataset=ENS_DS,
         entries=ensemble_size_entries(),

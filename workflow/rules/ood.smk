@@ -16,8 +16,8 @@ rule shifted_test_sets:
     threads: res("labels", "threads", 1)
     resources:
         gpu=res("labels", "gpu", 1),
-        runtime=res("labels", "runtime", 120),
-        mem_mb=res("labels", "mem_mb", 32000),
+        runtime=res_per_attempt("labels", "runtime", 120),
+        mem_mb=res_per_attempt("labels", "mem_mb", 32000),
     params:
         shifts=ROB["shifts"],
         augmentations=EVO["augmentations"],
@@ -45,8 +45,8 @@ rule ood_predict:
     threads: res("labels", "threads", 1)
     resources:
         gpu=res("labels", "gpu", 1),
-        runtime=res("labels", "runtime", 120),
-        mem_mb=res("labels", "mem_mb", 32000),
+        runtime=res_per_attempt("labels", "runtime", 120),
+        mem_mb=res_per_attempt("labels", "mem_mb", 32000),
     params:
         seeds=lambda wc: robustness_procedures()[wc.procedure][1],
         prediction_batch_size=config["prediction_batch_size"],
@@ -69,8 +69,8 @@ rule robustness_metrics:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
     resources:
-        runtime=res("light", "runtime", 30),
-        mem_mb=res("light", "mem_mb", 8000),
+        runtime=res_per_attempt("light", "runtime", 30),
+        mem_mb=res_per_attempt("light", "mem_mb", 8000),
     params:
         dataset=ROB_DS,
         ood={

@@ -47,8 +47,8 @@ rule train_evoaug_teacher:
     threads: res("train", "threads", 1)
     resources:
         gpu=res("train", "gpu", 1),
-        runtime=res("train", "runtime", 360),
-        mem_mb=res("train", "mem_mb", 32000),
+        runtime=res_per_attempt("train", "runtime", 360),
+        mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
