@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from evoaug_tf import augment as evoaug
@@ -242,11 +243,97 @@ def test_dynamic_distillation_loss_is_the_degu_loss_on_fresh_labels():
 
 
 def test_labeller_with_aleatoric_teachers_averages_the_aleatoric_head():
-    teachers = [small_model(2, s) for s in (31, 32, 33)]  # [activity, aleatoric]
+    # 2 tasks: teacher outputs [act_1, act_2, alea_1, alea_2] -> [mean_1, mean_2, std_1, std_2, alea_1, alea_2]
+    teachers = [small_model(4, s) for s in (31, 32, 33)]
     x = one_hot(10, 40, seed=5)
-    y = EnsembleLabeller(teachers, n_tasks=1, aleatoric=True)(tf.constant(x)).numpy()
+    y = EnsembleLabeller(teachers, n_tasks=2, aleatoric=True)(tf.constant(x)).numpy()
     members = predict_members(teachers, x)
-    mean, std = ensemble_stats(members[..., :1])
-    np.testing.assert_allclose(y, np.concatenate([mean, std, members[..., 1:].mean(0)], 1), atol=1e-5)
+    mean, std = ensemble_stats(members[..., :2])
+    np.testing.assert_allclose(y, np.concatenate([mean, std, members[..., 2:].mean(0)], 1), atol=1e-5)
     with pytest.raises(ValueError, match="at least 2 members"):
         EnsembleLabeller(teachers[:1], n_tasks=1)
+
+
+def test_per_batch_deletion_and_translocation_share_one_draw_per_batch():
+    x = one_hot(30)
+    tf.random.set_seed(4)
+    moved = make_augmenter({"kind": "evoaug"}, {"translocation": {"min": 0, "max": 20}})(
+        tf.constant(x)
+    ).numpy()
+    shifts = {
+        next(k for k in range(-20, 21) if np.array_equal(np.roll(x[i], k, 0), moved[i])) for i in range(30)
+    }
+    assert len(shifts) == 1  # the same roll for every sequence (paper: "applied per batch")
+    from degu.augment import BatchDeletion
+
+    tf.random.set_seed(5)
+    out = BatchDeletion(delete_min=10, delete_max=10)(tf.constant(x)).numpy()
+    assert out.shape == x.shape
+    assert_one_hot(out)
+    middle = out[:, 5 : L - 5].argmax(-1)  # 10 deleted: 5 random pad bases each side
+    seq = x.argmax(-1)
+    gaps = [
+        {
+            i
+            for i in range(L - 10 + 1)
+            if np.array_equal(middle[j], np.concatenate([seq[j, :i], seq[j, i + 10 :]]))
+        }
+        for j in range(30)
+    ]
+    assert all(gaps) and set.intersection(*gaps)  # one deletion position fits every sequence
+    assert not np.array_equal(out[0, :5], out[1, :5])  # but each sequence has its own padding
+    tf.random.set_seed(4)
+    per_seq = make_augmenter({"kind": "evoaug"}, {"translocation": {"max": 20, "per_batch": False}})(
+        tf.constant(x)
+    ).numpy()
+    shifts = {
+        next(k for k in range(-20, 21) if np.array_equal(np.roll(x[i], k, 0), per_seq[i])) for i in range(30)
+    }
+    assert len(shifts) > 1
+
+
+def test_training_job_fine_tune_stage_never_augments(tmp_path, monkeypatch):
+    """Through train_model_job: every augmentation call happens in the first stage."""
+    import degu.augment
+    from degu.datasets import prepare_starrseq
+    from degu.jobs import train_model_job
+    from degu.simulate import simulate_starrseq
+    from degu.splits import write_subsets
+
+    simulate_starrseq(tmp_path / "raw", n_train=128, n_val=64, n_test=64, seed=1)
+    prepare_starrseq(
+        tmp_path / "raw",
+        tmp_path / "ds.h5",
+        tasks=["Dev", "Hk"],
+        activity_columns=["Dev_log2_enrichment", "Hk_log2_enrichment"],
+    )
+    write_subsets(tmp_path / "sub.h5", 128, [1.0], seed=0)
+    calls = tf.Variable(0)
+
+    def counting(scheme, augmentations=None):
+        def augment(x):
+            calls.assign_add(1)
+            return x
+
+        return augment
+
+    monkeypatch.setattr(degu.augment, "make_augmenter", counting)
+    train_model_job(
+        role="teacher",
+        dataset_h5=tmp_path / "ds.h5",
+        subsets_h5=tmp_path / "sub.h5",
+        fraction=1.0,
+        seed=0,
+        architecture="deepstarr",
+        model_params={"conv_filters": [8, 8, 8, 8], "dense_units": [8, 8]},
+        training={"max_epochs": 2, "batch_size": 64, "early_stopping_patience": 5},
+        threads=1,
+        augmentation={"kind": "evoaug"},
+        finetune={"epochs": 3, "learning_rate": 1e-4},
+        out_model=tmp_path / "m.keras",
+        out_history=tmp_path / "h.csv",
+        out_predictions=tmp_path / "p.h5",
+    )
+    hist = pd.read_csv(tmp_path / "h.csv")
+    assert list(hist["stage"]) == ["train"] * 2 + ["finetune"] * 3
+    assert int(calls.numpy()) == 2 * 2  # 2 epochs x 2 batches, none in the 3 fine-tune epochs

@@ -280,8 +280,8 @@ def test_robustness_defaults_are_the_papers(schema, test_config):
     del cfg["evoaug"], cfg["robustness"], cfg["ensemble_size"]
     validate_config(cfg, schema)
     assert cfg["evoaug"]["augmentations"] == {
-        "deletion": {"min": 0, "max": 20},
-        "translocation": {"min": 0, "max": 20},
+        "deletion": {"min": 0, "max": 20, "per_batch": True},
+        "translocation": {"min": 0, "max": 20, "per_batch": True},
         "noise": {"mean": 0.0, "std": 0.2},
         "mutation": {"rate": 0.05},
     }

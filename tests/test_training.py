@@ -91,6 +91,13 @@ def test_augmented_and_dynamic_training_are_reproducible(data, tmp_path):
             weights(tmp_path / "t0" / "model.keras"), weights(tmp_path / "t0b" / "model.keras"), strict=True
         )
     )
+    train_in_subprocess(data, tmp_path / "plain", 3)  # same seed, no augmentation: another model
+    assert not all(
+        np.array_equal(x, y)
+        for x, y in zip(
+            weights(tmp_path / "t0" / "model.keras"), weights(tmp_path / "plain" / "model.keras"), strict=True
+        )
+    )
     hist = pd.read_csv(tmp_path / "t0" / "history.csv")
     assert list(hist["stage"].iloc[-1:]) == ["finetune"] and hist["learning_rate"].iloc[-1] == 1e-4
     teachers = [str(tmp_path / t / "model.keras") for t in ("t0", "t1")]

@@ -19,9 +19,12 @@ Every transformation is described by a *scheme*, a small dict from the config:
 * ``{"kind": "none"}``: identity.
 
 The EvoAug augmentation list (paper Methods) maps names to ``evoaug_tf.augment`` classes:
-``deletion {min, max}`` (RandomDeletion; pads the freed positions with random DNA, so the
-length is kept), ``translocation {min, max}`` (RandomTranslocation, a roll; note that
-evoaug-tf 1.0.3 draws shifts in ``[-max, max)`` and ignores ``min``), ``insertion
+``deletion {min, max, per_batch}`` (pads the freed positions with random DNA, so the length
+is kept) and ``translocation {min, max, per_batch}`` (a roll; evoaug-tf 1.0.3 draws shifts in
+``[-max, max)`` and ignores ``min``). The paper applies both "per batch": one deletion / shift
+for the whole minibatch (RandomDeletionBatch, fixed here as :class:`BatchDeletion`, and
+RandomTranslocationBatch); ``per_batch: false`` draws one per sequence (RandomDeletion,
+RandomTranslocation). ``insertion
 {min, max}`` (RandomInsertion; see :class:`CroppedInsertion`), ``noise {mean, std}``
 (RandomNoise; the result is no longer one-hot, by design), ``mutation {rate}``
 (RandomMutation) and ``rc {prob}`` (RandomRC).
@@ -55,9 +58,9 @@ class CroppedInsertion:
     RandomInsertion returns ``L + max`` positions (random DNA pads both ends). EvoAug's
     RobustModel instead widens the *model* input to ``L + max`` and pads every other batch;
     that would give EvoAug-trained models a different input length from every other model
-    of the pipeline. Here the central ``L`` positions are kept: the inserted segment stays,
-    and up to ``max / 2`` positions at each end are pushed out, as in a real insertion
-    within a fixed-length window.
+    of the pipeline. Here the central ``L`` positions are kept, as in an insertion within a
+    fixed-length window: up to ``max / 2`` positions at each end are pushed out (and an
+    insertion near an end can itself be partly cropped).
     """
 
     def __init__(self, insert_min: int = 0, insert_max: int = 20):
@@ -71,14 +74,33 @@ class CroppedInsertion:
         return out[:, start : start + length, :]
 
 
+class BatchDeletion(evoaug.RandomDeletionBatch):
+    """evoaug-tf's RandomDeletionBatch (one deletion length and position for the whole batch,
+    each sequence padded at both ends with its own random DNA), with its upstream bug fixed:
+    1.0.3 concatenates the pieces along the batch axis instead of the sequence axis."""
+
+    def __call__(self, x):
+        n = tf.shape(x)[0]
+        length = tf.shape(x)[1]
+        pad = tf.one_hot(tf.random.uniform((n, self.delete_max), 0, 4, dtype=tf.int32), 4, dtype=x.dtype)
+        size = tf.random.uniform([], self.delete_min, self.delete_max + 1, dtype=tf.int32)
+        start = tf.random.uniform([], 0, length - self.delete_max + 1, dtype=tf.int32)
+        left = size // 2
+        kept = tf.concat([x[:, :start, :], x[:, start + size :, :]], axis=1)
+        return tf.concat([pad[:, :left, :], kept, pad[:, left + self.delete_max - size :, :]], axis=1)
+
+
 def _one(name: str, params: dict) -> Callable:
     p = dict(params or {})
+    per_batch = bool(p.get("per_batch", True))
     if name == "deletion":
-        return evoaug.RandomDeletion(delete_min=int(p.get("min", 0)), delete_max=int(p.get("max", 20)))
+        cls = BatchDeletion if per_batch else evoaug.RandomDeletion
+        return cls(delete_min=int(p.get("min", 0)), delete_max=int(p.get("max", 20)))
     if name == "insertion":
         return CroppedInsertion(int(p.get("min", 0)), int(p.get("max", 20)))
     if name == "translocation":
-        return evoaug.RandomTranslocation(shift_min=int(p.get("min", 0)), shift_max=int(p.get("max", 20)))
+        cls = evoaug.RandomTranslocationBatch if per_batch else evoaug.RandomTranslocation
+        return cls(shift_min=int(p.get("min", 0)), shift_max=int(p.get("max", 20)))
     if name == "noise":
         return evoaug.RandomNoise(noise_mean=float(p.get("mean", 0.0)), noise_std=float(p.get("std", 0.2)))
     if name == "mutation":

@@ -392,9 +392,11 @@ def robustness_test_models():
         p: model_paths(ds, fr, role, s, "predictions.h5")
         for p, (role, s) in robustness_procedures().items()
     }
-    # Supp. Fig. 2 without EvoAug: the main grid's students of the standard ensemble
-    out["distilled"] = model_paths(
-        ds, fr, "student", seeds("students"), "predictions.h5"
+    # Supp. Fig. 2 without EvoAug: the main grid's students of the standard ensemble (as many
+    # as the EvoAug students; with distill_from: standard these are Fig. 3's DEGU models)
+    out.setdefault(
+        "distilled",
+        model_paths(ds, fr, "student", first_students("robustness"), "predictions.h5"),
     )
     out["evoaug_standard"] = model_paths(
         ds, fr, "evoaug_teacher", oracle_seeds(), "predictions.h5"
