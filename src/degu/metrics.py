@@ -25,21 +25,17 @@ def tidy_rows(
     dataset: str, fraction: float, method: str, seed, tasks: list[str], y_true, y_pred, prefix: str = ""
 ) -> list[dict]:
     """Rows of the tidy table for every task and metric (metric names get ``prefix``)."""
-    rows = []
-    for j, task in enumerate(tasks):
-        for metric, value in regression_metrics(y_true[:, j], y_pred[:, j]).items():
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "fraction": fraction,
-                    "method": method,
-                    "seed": seed,
-                    "task": task,
-                    "metric": prefix + metric,
-                    "value": value,
-                }
-            )
-    return rows
+    keys = {"dataset": dataset, "fraction": fraction, "method": method, "seed": seed}
+    return [{**keys, **row} for row in task_metric_rows(tasks, y_true, y_pred, prefix)]
+
+
+def task_metric_rows(tasks: list[str], y_true, y_pred, prefix: str = "") -> list[dict]:
+    """``{"task", "metric", "value"}`` for every task (column) and metric of :func:`regression_metrics`."""
+    return [
+        {"task": task, "metric": prefix + metric, "value": value}
+        for j, task in enumerate(tasks)
+        for metric, value in regression_metrics(y_true[:, j], y_pred[:, j]).items()
+    ]
 
 
 def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -130,23 +130,10 @@ def _mse_rows(dataset, procedure, seed, tasks, shift, target, pred):
 
 
 def _test_rows(dataset, procedure, seed, tasks, y, pred):
-    from degu.metrics import regression_metrics
+    from degu.metrics import task_metric_rows
 
-    rows = []
-    for j, task in enumerate(tasks):
-        for metric, value in regression_metrics(y[:, j], pred[:, j]).items():
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "procedure": procedure,
-                    "seed": seed,
-                    "task": task,
-                    "shift": "none",
-                    "metric": metric,
-                    "value": value,
-                }
-            )
-    return rows
+    keys = {"dataset": dataset, "procedure": procedure, "seed": seed, "shift": "none"}
+    return [{**keys, **row} for row in task_metric_rows(tasks, y, pred)]
 
 
 def robustness_metrics_job(
@@ -207,8 +194,10 @@ def ensemble_size_metrics_job(*, dataset: str, dataset_h5, entries: list[dict], 
     rows: list[dict] = []
 
     def add(k, method, seed, pred):
-        for r in _test_rows(dataset, method, seed, tasks, y, pred):
-            rows.append({"dataset": dataset, "k": int(k), "method": method, "seed": seed, **_pick(r)})
+        from degu.metrics import task_metric_rows
+
+        keys = {"dataset": dataset, "k": int(k), "method": method, "seed": seed}
+        rows.extend({**keys, **row} for row in task_metric_rows(tasks, y, pred))
 
     for e in entries:
         labels = hdf5.read_arrays(e["labels"], ["Test/mean", "Test/members"])
@@ -226,10 +215,6 @@ def ensemble_size_metrics_job(*, dataset: str, dataset_h5, entries: list[dict], 
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)
     return table
-
-
-def _pick(row: dict) -> dict:
-    return {k: row[k] for k in ("task", "metric", "value")}
 
 
 def oracle_activity_table(shifted_h5, dataset: str, out_csv) -> pd.DataFrame:

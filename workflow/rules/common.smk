@@ -108,9 +108,13 @@ def manifest_files():
     )
 
 
+def seed_range(block, n=None):
+    """Seeds seed_start .. seed_start+n-1 of a {n, seed_start} config block (n: its own)."""
+    return list(range(block["seed_start"], block["seed_start"] + (n or block["n"])))
+
+
 def seeds(kind):
-    c = config[kind]
-    return list(range(c["seed_start"], c["seed_start"] + c["n"]))
+    return seed_range(config[kind])
 
 
 def fraction_keys(dataset):
@@ -207,7 +211,7 @@ def model_file(role, name):
 
 
 def predictions(ds, fr, role, seed):
-    return f"{OUT}/models/{ds}/frac{fr}/{role}/seed{seed}/predictions.h5"
+    return model_paths(ds, fr, role, [seed], "predictions.h5")[0][1]
 
 
 def calibration_models(ds):
@@ -332,8 +336,7 @@ def first_students(block):
 
 
 def oracle_seeds():
-    o = ROB["oracle"]
-    return list(range(o["seed_start"], o["seed_start"] + o["n"]))
+    return seed_range(ROB["oracle"])
 
 
 def member_models(ds, fr, ensemble):
@@ -344,13 +347,12 @@ def member_models(ds, fr, ensemble):
         role, members = "teacher", seeds("teachers")
     else:  # ensemble_k<k>: the first k standard teachers
         role, members = "teacher", teacher_seeds(int(ensemble[len("ensemble_k") :]))
-    return [f"{OUT}/models/{ds}/frac{fr}/{role}/seed{s}/model.keras" for s in members]
+    return paths_of(model_paths(ds, fr, role, members))
 
 
 def teacher_seeds(k):
-    return list(
-        range(config["teachers"]["seed_start"], config["teachers"]["seed_start"] + k)
-    )
+    """The first k teacher seeds (k may exceed teachers.n: ensemble-size analysis)."""
+    return seed_range(config["teachers"], k)
 
 
 def student_labels(wc):
