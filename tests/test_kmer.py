@@ -1,13 +1,18 @@
 """The non-neural reference: k-mer counts, ridge fitted with k and alpha chosen on Val."""
 
+import json
+import re
 
 import numpy as np
+import pandas as pd
 import pytest
-from scipy import sparse
+import yaml
+from conftest import REPO, run_snakemake
+from scipy import sparse, stats
 
 from degu.io import hdf5
 from degu.kmer import kmer_counts, kmer_ridge_job, select_and_fit
-from degu.splits import write_subsets
+from degu.splits import read_subset, write_subsets
 
 BASES = "ACGT"
 
@@ -103,3 +108,113 @@ def test_grid_is_chosen_on_validation_not_test(tmp_path):
         alphas=alphas,
     )
     assert (info["k"], info["alpha"]) == (best["k"], best["alpha"])
+
+
+def test_job_file_and_metrics_rows(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    from degu.jobs import evaluate_job
+
+    rng = np.random.default_rng(2)
+    s = write_toy_dataset(tmp_path / "d.h5", rng)
+    s["Test"] = hdf5.Split(random_onehot(rng, 90, 40), rng.normal(size=(90, 2)), np.arange(90).astype(str))
+    s["Test"].y[:, 0] += cg_counts(s["Test"].X)
+    hdf5.write_dataset(tmp_path / "d.h5", s, ["t1", "t2"], n_policy="zeros")
+    write_subsets(tmp_path / "sub.h5", len(s["Train"].y), [0.5, 1.0], seed=3)
+    ks, alphas = [2, 3], [1.0, 1000.0]
+    kmer_ridge_job(
+        dataset_h5=tmp_path / "d.h5",
+        subsets_h5=tmp_path / "sub.h5",
+        fraction="0.5",
+        out_predictions=tmp_path / "k.h5",
+        ks=ks,
+        alphas=alphas,
+        both_strands=True,
+    )
+    out = hdf5.read_arrays(tmp_path / "k.h5")
+    attrs = hdf5.read_attrs(tmp_path / "k.h5")
+    index = read_subset(tmp_path / "sub.h5", 0.5)
+    np.testing.assert_array_equal(out["Train/index"], index)
+    assert out["Val/pred"].shape == (120, 2) and out["Test/pred"].shape == (90, 2)
+    grid = json.loads(attrs["grid"])
+    assert [(g["k"], g["alpha"]) for g in grid] == [(k, a) for k in ks for a in alphas]
+    assert attrs["val_pearson"] == max(g["val_pearson"] for g in grid) and attrs["both_strands"]
+    # independent refit: brute-force features, plain sklearn Ridge on the same subset
+    k, alpha = int(attrs["k"]), float(attrs["alpha"])
+    model = Ridge(alpha=alpha).fit(brute_counts(s["Train"].X[index], k, True), s["Train"].y[index])
+    pred = model.predict(brute_counts(s["Test"].X, k, True))
+    np.testing.assert_allclose(out["Test/pred"], pred, rtol=1e-3, atol=1e-3)
+    val_r = np.mean(
+        [
+            stats.pearsonr(s["Val"].y[:, j], model.predict(brute_counts(s["Val"].X, k, True))[:, j])[0]
+            for j in range(2)
+        ]
+    )
+    assert attrs["val_pearson"] == pytest.approx(val_r, abs=1e-4)
+    # performance.csv rows (no CNNs here: a labels file stands in for the ensemble)
+    hdf5.write_arrays(tmp_path / "labels.h5", {"Test/mean": pred, "Test/std": np.ones_like(pred)})
+    table = evaluate_job(
+        entries=[
+            {
+                "dataset": "toy",
+                "fraction": 0.5,
+                "dataset_h5": str(tmp_path / "d.h5"),
+                "labels_h5": str(tmp_path / "labels.h5"),
+                "teachers": [],
+                "students": [],
+                "references": [("kmer_ridge", str(tmp_path / "k.h5"))],
+            }
+        ],
+        out_csv=tmp_path / "perf.csv",
+    )
+    rows = table[table.method == "kmer_ridge"]
+    assert len(rows) == 2 * 3 and rows["seed"].isna().all()
+    for j, task in enumerate(["t1", "t2"]):
+        r = rows[(rows.task == task) & (rows.metric == "pearson")]["value"].item()
+        assert r == pytest.approx(stats.pearsonr(s["Test"].y[:, j], pred[:, j])[0], abs=1e-4)
+        mse = rows[(rows.task == task) & (rows.metric == "mse")]["value"].item()
+        assert mse == pytest.approx(np.mean((s["Test"].y[:, j] - pred[:, j]) ** 2), rel=1e-3)
+    assert pd.read_csv(tmp_path / "perf.csv").query("method == 'kmer_ridge'").shape[0] == 6
+
+
+def test_fig2_draws_the_reference(tmp_path):
+    from degu.plots import fig2
+
+    rows = []
+    for fr in (0.5, 1.0):
+        for method, seeds in (("standard", [0, 1]), ("distilled", [1000, 1001]), ("ensemble", [None])):
+            for seed in seeds:
+                rows.append(("ds", fr, method, seed, "t", "pearson", 0.5 + fr / 4 + (seed or 0) % 7 / 100))
+    rows.append(("ds", 1.0, "kmer_ridge", None, "t", "pearson", 0.41))
+    perf = pd.DataFrame(rows, columns=["dataset", "fraction", "method", "seed", "task", "metric", "value"])
+    table = fig2(perf, tmp_path / "fig2")
+    ref = table[table.method == "kmer_ridge"]
+    assert len(ref) == 1 and ref["mean"].item() == pytest.approx(0.41) and ref["fraction"].item() == 1.0
+    assert (tmp_path / "fig2.pdf").exists()
+    assert pd.read_csv(tmp_path / "fig2.csv").query("method == 'kmer_ridge'")["mean"].item() == pytest.approx(
+        0.41
+    )
+
+
+def kmer_jobs(stdout):
+    return set(re.findall(r"results/test/reference/(\w+)/frac([0-9.]+)/kmer_ridge\.h5", stdout))
+
+
+def test_dry_run_one_kmer_job_per_dataset(tmp_path):
+    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    res = run_snakemake(
+        ["-n", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(tmp_path)]
+    )
+    assert res.returncode == 0, res.stderr + res.stdout
+    expected = {(ds, repr(float(max(d["fractions"])))) for ds, d in cfg["datasets"].items()}
+    assert kmer_jobs(res.stdout) == expected
+    assert re.search(r"^kmer_ridge\s+3$", res.stdout, re.M)
+    # every fraction on request
+    cfg["kmer_ridge"]["fractions"] = "all"
+    path = tmp_path / "all.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
+    assert res.returncode == 0, res.stderr + res.stdout
+    assert kmer_jobs(res.stdout) == {
+        (ds, repr(float(f))) for ds, d in cfg["datasets"].items() for f in d["fractions"]
+    }
