@@ -218,3 +218,21 @@ def test_dry_run_one_kmer_job_per_dataset(tmp_path):
     assert kmer_jobs(res.stdout) == {
         (ds, repr(float(f))) for ds, d in cfg["datasets"].items() for f in d["fractions"]
     }
+
+
+def test_single_task_predictions_are_2d(tmp_path):
+    rng = np.random.default_rng(4)
+    s = write_toy_dataset(tmp_path / "d.h5", rng)
+    s = {k: hdf5.Split(v.X, v.y[:, :1], v.ids) for k, v in s.items()}
+    hdf5.write_dataset(tmp_path / "d.h5", s, ["t1"], n_policy="zeros")
+    write_subsets(tmp_path / "sub.h5", len(s["Train"].y), [1.0], seed=0)
+    kmer_ridge_job(
+        dataset_h5=tmp_path / "d.h5",
+        subsets_h5=tmp_path / "sub.h5",
+        fraction="1.0",
+        out_predictions=tmp_path / "k.h5",
+        ks=[2],
+        alphas=[1.0, 10.0],
+    )
+    out = hdf5.read_arrays(tmp_path / "k.h5", ["Val/pred", "Test/pred"])
+    assert out["Val/pred"].shape == (120, 1) and out["Test/pred"].shape == (120, 1)

@@ -90,6 +90,12 @@ def fit_ridge(features, y: np.ndarray, alpha: float):
     return Ridge(alpha=alpha).fit(features, y)
 
 
+def predict(model, features) -> np.ndarray:
+    """Ridge predictions as (N, T) float32 (scikit-learn returns 1-D for a single target)."""
+    pred = np.asarray(model.predict(features), dtype=np.float32)
+    return pred.reshape(len(pred), -1)
+
+
 def select_and_fit(
     train_X: np.ndarray,
     train_y: np.ndarray,
@@ -113,7 +119,7 @@ def select_and_fit(
         for alpha in alphas:
             t0 = time.time()
             model = fit_ridge(f_train, train_y, alpha)
-            r = mean_pearson(val_y, model.predict(f_val))
+            r = mean_pearson(val_y, predict(model, f_val))
             grid.append({"k": int(k), "alpha": float(alpha), "val_pearson": r})
             log.info("k=%d alpha=%g: validation mean Pearson r %.4f (%.1f s)", k, alpha, r, time.time() - t0)
             if best is None or r > best["val_pearson"]:
@@ -150,13 +156,10 @@ def kmer_ridge_job(
     )
     k, model = best["k"], best["model"]
     arrays = {
-        "Val/pred": model.predict(kmer_counts(val.X, k, both_strands=both_strands)).astype(np.float32),
-        "Test/pred": model.predict(kmer_counts(test.X, k, both_strands=both_strands)).astype(np.float32),
+        "Val/pred": predict(model, kmer_counts(val.X, k, both_strands=both_strands)),
+        "Test/pred": predict(model, kmer_counts(test.X, k, both_strands=both_strands)),
         "Train/index": index,
     }
-    for split in ("Val", "Test"):
-        if arrays[f"{split}/pred"].ndim == 1:
-            arrays[f"{split}/pred"] = arrays[f"{split}/pred"][:, None]
     attrs = {
         "method": "kmer_ridge",
         "k": k,
