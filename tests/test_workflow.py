@@ -12,17 +12,19 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake
 
-# STARR-seq part: 6 downloads, 1 dataset, 5 fractions x 10 teachers/students.
+# STARR-seq part: 6 downloads, 1 dataset, 5 fractions x 10 teachers/students, one k-mer ridge
+# reference (largest fraction).
 # lentiMPRA part: 1 download (the DEGU data.tar.gz) + 2 extracted HDF5 files; 4 datasets
 # (K562/HepG2 x activity-only/activity+aleatoric) x 5 fractions x 10 teachers and students
 # (200 + 200) and 20 label jobs; on the two aleatoric datasets at fraction 1.0: 10
 # heteroscedastic + 10 evidential models each (40), 10 MC-dropout jobs each (20), one
 # heteroscedastic-ensemble label job each (2), 10 heteroscedastic-distilled students each (20),
-# one calibration job each (2).
+# one calibration job each (2); one k-mer ridge reference per dataset (4).
 STARRSEQ_COUNTS = {
     "download": 6,
     "prepare": 1,
     "subsets": 1,
+    "kmer_ridge": 1,
     "train_teacher": 50,
     "ensemble_labels": 5,
     "train_student": 50,
@@ -32,6 +34,7 @@ LENTIMPRA_COUNTS = {
     "extract": 2,
     "prepare": 4,
     "subsets": 4,
+    "kmer_ridge": 4,
     "train_teacher": 200,
     "ensemble_labels": 20,
     "train_baseline": 40,
@@ -88,7 +91,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 804
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 809
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 166
 
@@ -191,12 +194,13 @@ def test_tiny_run_figures_and_tidy_table(tiny_run):
         assert (tiny_run / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
     assert list(perf.columns) == ["dataset", "fraction", "method", "seed", "task", "metric", "value"]
-    assert set(perf["method"]) == {"standard", "distilled", "ensemble"}
+    assert set(perf["method"]) == {"standard", "distilled", "ensemble", "kmer_ridge"}
     fig2 = pd.read_csv(tiny_run / "figures" / "fig2.csv").query("dataset == 'deepstarr'")
-    # every method at every fraction, for both tasks
-    assert len(fig2) == 3 * 3 * 2
+    # every method at every fraction, for both tasks; the k-mer ridge reference at 1.0 only
+    assert len(fig2) == 3 * 3 * 2 + 2
     assert fig2.groupby("method")["fraction"].apply(lambda f: sorted(set(f))).to_dict() == {
-        m: [0.25, 0.5, 1.0] for m in ("distilled", "ensemble", "standard")
+        **{m: [0.25, 0.5, 1.0] for m in ("distilled", "ensemble", "standard")},
+        "kmer_ridge": [1.0],
     }
     # the plotted means are the means over seeds of the tidy table
     std = perf[(perf.method == "standard") & (perf.metric == "pearson")]

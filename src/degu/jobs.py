@@ -326,7 +326,8 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
     """Tidy test metrics for every standard model, student and ensemble.
 
     ``entries`` items: ``{"dataset", "fraction", "dataset_h5", "labels_h5",
-    "teachers": [(seed, predictions_h5)], "students": [(seed, predictions_h5)]}``.
+    "teachers": [(seed, predictions_h5)], "students": [(seed, predictions_h5)]}``, optionally
+    ``"references": [(method, predictions_h5)]`` (seedless, e.g. ``kmer_ridge``).
     """
     from degu.io.atomic import atomic_path
     from degu.metrics import METRIC_COLUMNS, tidy_rows
@@ -357,6 +358,8 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
                     elif head == "aleatoric" and alea is not None:
                         rows += tidy_rows(*common, method, seed, tasks, alea, cols, "aleatoric_")
         rows += tidy_rows(*common, "ensemble", None, tasks, y, labels["Test/mean"])
+        for method, path in e.get("references", []):  # non-neural references, e.g. kmer_ridge
+            rows += tidy_rows(*common, method, None, tasks, y, hdf5.read_arrays(path, ["Test/pred"])["Test/pred"])
         if alea is not None:
             rows += tidy_rows(*common, "ensemble", None, tasks, alea, labels["Test/aleatoric"], "aleatoric_")
     table = pd.DataFrame(rows, columns=METRIC_COLUMNS)

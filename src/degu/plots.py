@@ -23,6 +23,8 @@ METHOD_STYLE = {
     "standard": {"color": sns.color_palette()[0], "label": "Standard training"},
     "distilled": {"color": sns.color_palette()[1], "label": "DEGU distilled"},
     "ensemble": {"color": sns.color_palette()[2], "label": "Teacher ensemble"},
+    # non-neural reference, dashed grey as the paper draws its external reference (MPRAnn)
+    "kmer_ridge": {"color": "0.45", "label": "k-mer ridge", "ls": "--"},
 }
 
 
@@ -61,13 +63,17 @@ def fraction_panels(summary: pd.DataFrame, ylabel: str, title: str):
         for method, g in panel.groupby("method", sort=False):
             g = g.sort_values("fraction")
             style = METHOD_STYLE[method]
+            if style.get("ls") and len(g) == 1:  # a reference at one fraction: a horizontal line
+                ax.axhline(g["mean"].iloc[0], color=style["color"], ls=style["ls"], label=style["label"], lw=1.2)
+                continue
             ax.plot(
                 g["fraction"],
                 g["mean"],
-                marker="o" if method != "ensemble" else None,
+                marker="o" if method not in ("ensemble", "kmer_ridge") else None,
                 color=style["color"],
                 label=style["label"],
                 lw=1.5,
+                ls=style.get("ls", "-"),
             )
             if (g["n_models"] > 1).any():
                 ax.fill_between(
@@ -99,8 +105,9 @@ def save_figure(fig, table: pd.DataFrame, stem: str | os.PathLike) -> dict[str, 
 
 
 def fig2(perf: pd.DataFrame, stem, **_) -> pd.DataFrame:
-    """Pearson r of activity vs training fraction: standard, distilled (mean ± 95% CI) and ensemble."""
-    table = summarise_by_fraction(perf, "pearson", ["standard", "distilled", "ensemble"])
+    """Pearson r of activity vs training fraction: standard, distilled (mean ± 95% CI), ensemble
+    and the k-mer ridge reference (dashed; a horizontal line when fitted at one fraction only)."""
+    table = summarise_by_fraction(perf, "pearson", ["standard", "distilled", "ensemble", "kmer_ridge"])
     fig = fraction_panels(table, "Pearson r (test)", "Fig. 2: performance vs downsampled training data")
     save_figure(fig, table, stem)
     return table

@@ -286,6 +286,7 @@ def evaluation_inputs(wildcards=None):
                     files.append(
                         f"{OUT}/models/{ds}/frac{fr}/{role}/seed{s}/predictions.h5"
                     )
+            files += [p for _, p in reference_entries(ds, fr)]
     return sorted(set(files))
 
 
@@ -304,9 +305,33 @@ def evaluation_entries():
                     "labels_h5": f"{OUT}/labels/{ds}/frac{fr}/ensemble.h5",
                     "teachers": [(s, pred("teacher", s)) for s in seeds("teachers")],
                     "students": [(s, pred("student", s)) for s in seeds("students")],
+                    "references": reference_entries(ds, fr),
                 }
             )
     return entries
+
+
+KMER = config["kmer_ridge"]  # the k-mer ridge reference (rules/reference.smk)
+
+
+def kmer_fraction_keys(dataset):
+    """Fractions of a dataset at which the k-mer ridge reference is fitted (none if off)."""
+    if not KMER["enabled"]:
+        return []
+    if KMER["fractions"] == "all":
+        return fraction_keys(dataset)
+    return [fraction_key(max(DATASETS[dataset]["fractions"]))]
+
+
+def kmer_predictions(dataset, fraction):
+    return f"{OUT}/reference/{dataset}/frac{fraction}/kmer_ridge.h5"
+
+
+def reference_entries(ds, fr):
+    """(method, predictions file) of the non-neural references of one dataset and fraction."""
+    if fr not in kmer_fraction_keys(ds):
+        return []
+    return [("kmer_ridge", kmer_predictions(ds, fr))]
 
 
 def figure_inputs(figure):
