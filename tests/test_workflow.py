@@ -327,13 +327,15 @@ def test_tiny_run_lentimpra_pairs_and_heads(tiny_run):
 
     data = tiny_run / "data" / "hepg2" / "dataset.h5"
     owner = {}
+    splits = ("Train", "Val", "Test", "Cal")  # Cal: config/test.yaml's uncertainty.calibration_split
     with h5py.File(data) as f:
-        for split in ("Train", "Val", "Test"):
+        for split in splits:
             assert f[f"{split}/aleatoric"].shape == f[f"{split}/y"].shape
             for name in f[f"{split}/ids"].asstr()[...]:
                 assert owner.setdefault(pair_stem(name), split) == split
+        assert abs(len(f["Cal/y"]) - len(f["Val/y"])) <= 2  # half of the validation split, by pairs
     with h5py.File(data) as f:
-        ids = np.concatenate([f[f"{s}/ids"].asstr()[...] for s in ("Train", "Val", "Test")])
+        ids = np.concatenate([f[f"{s}/ids"].asstr()[...] for s in splits])
         report = json.loads(f.attrs["prepare_report"])
     # the Table 3 "_Reversed_0" quirk was matched to Table 4's "_Reversed" and kept with its pair
     assert any(n.endswith("_Reversed_0") for n in ids)
@@ -354,32 +356,36 @@ def test_tiny_run_lentimpra_pairs_and_heads(tiny_run):
 
 @pytest.mark.workflow
 def test_tiny_run_calibration_recomputed_independently(tiny_run):
-    """Coverage, width and conformal scale of one student, recomputed from the raw arrays."""
+    """Coverage, width and conformal scale of one student, recomputed from the raw arrays: the
+    conformal scale calibrated on the disjoint Cal split and (the *_val columns) on Val."""
     cal = pd.read_csv(tiny_run / "metrics" / "calibration" / "k562.csv")
     with h5py.File(tiny_run / "data" / "k562" / "dataset.h5") as f:
-        y_val, y_test = f["Val/y"][:, 0].astype(float), f["Test/y"][:, 0].astype(float)
+        y = {s: f[f"{s}/y"][:, 0].astype(float) for s in ("Val", "Test", "Cal")}
     with h5py.File(tiny_run / "models" / "k562" / "frac1.0" / "student" / "seed1001" / "predictions.h5") as f:
-        pv, pt = f["Val/pred"][...].astype(float), f["Test/pred"][...].astype(float)
-    for kind, sv, st in (
-        ("epistemic", pv[:, 1], pt[:, 1]),
-        ("aleatoric", pv[:, 2], pt[:, 2]),
-        (
-            "total",
-            np.hypot(np.clip(pv[:, 1], 0, None), np.clip(pv[:, 2], 0, None)),
-            np.hypot(np.clip(pt[:, 1], 0, None), np.clip(pt[:, 2], 0, None)),
-        ),
-    ):
-        sv, st = np.clip(sv, 1e-8, None), np.clip(st, 1e-8, None)
+        p = {s: f[f"{s}/pred"][...].astype(float) for s in ("Val", "Test", "Cal")}
+
+    def sigma(pred, kind):
+        if kind == "total":
+            s = np.hypot(np.clip(pred[:, 1], 0, None), np.clip(pred[:, 2], 0, None))
+        else:
+            s = pred[:, {"epistemic": 1, "aleatoric": 2}[kind]]
+        return np.clip(s, 1e-8, None)
+
+    y_test, pt = y["Test"], p["Test"]
+    for kind in ("epistemic", "aleatoric", "total"):
+        st = sigma(pt, kind)
         row = cal.query(f"method == 'distilled' and seed == 1001 and kind == '{kind}'").iloc[0]
         assert row["coverage"] == pytest.approx(np.mean(np.abs(y_test - pt[:, 0]) <= 1.959964 * st), abs=1e-9)
         assert row["interval_width"] == pytest.approx(np.mean(2 * 1.959964 * st), rel=1e-6)
-        scores = np.sort(np.abs(y_val - pv[:, 0]) / sv)
-        n = len(scores)
-        lam = scores[int(np.ceil((n + 1) * 0.95)) - 1]
-        assert row["conformal_scale"] == pytest.approx(lam, rel=1e-9)
-        assert row["coverage_conformal"] == pytest.approx(
-            np.mean(np.abs(y_test - pt[:, 0]) <= lam * st), abs=1e-9
-        )
+        assert (row["n_cal"], row["n_val"]) == (len(y["Cal"]), len(y["Val"]))
+        for split, suffix in (("Cal", ""), ("Val", "_val")):
+            scores = np.sort(np.abs(y[split] - p[split][:, 0]) / sigma(p[split], kind))
+            n = len(scores)
+            lam = scores[int(np.ceil((n + 1) * 0.95)) - 1]
+            assert row[f"conformal_scale{suffix}"] == pytest.approx(lam, rel=1e-9)
+            assert row[f"coverage_conformal{suffix}"] == pytest.approx(
+                np.mean(np.abs(y_test - pt[:, 0]) <= lam * st), abs=1e-9
+            )
 
 
 @pytest.mark.workflow
@@ -393,6 +399,10 @@ def test_tiny_run_conformal_coverage_near_nominal(tiny_run):
         # (all methods share one calibration and one test set, so their deviations are
         # correlated: averaging over methods would not shrink the error; each row is checked)
         assert (cal["coverage_conformal"] - 0.95).abs().max() < 4.5 * sd, cal
+        # calibrated on the early-stopping validation split instead (config/test.yaml carves Cal
+        # from it): the same check with its size; the two columns show both choices
+        sd_val = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (cal["n_val"].iloc[0] / 2 + 2))
+        assert (cal["coverage_conformal_val"] - 0.95).abs().max() < 4.5 * sd_val, cal
         # before calibration, epistemic-only intervals under-cover (paper Fig. 5c)
         assert cal.query("method == 'distilled' and kind == 'epistemic'")["coverage"].max() < 0.9
         # the simulator's true noise (sigma / sqrt(n_replicates)) is calibrated without any help

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
-from degu.splits import grouped_split
+from degu.splits import carve_groups, grouped_split
 
 log = logging.getLogger("degu")
 
@@ -307,9 +308,75 @@ PREPARERS = {
 }
 
 
-def prepare_dataset(assay: str, raw_dir, out_h5, **params) -> dict[str, int]:
+def carve_calibration_split(
+    out_h5,
+    *,
+    source: str,
+    fraction: float,
+    seed: int = 0,
+    alpha: float = 0.05,
+    reverse_pattern: str | None = None,
+) -> dict[str, int]:
+    """Move about ``fraction`` of the ``source`` split ("val" or "train") of a prepared dataset
+    into a new ``Cal`` split, by whole forward/reverse pairs (``degu.io.lentimpra.pair_stem``
+    of the ids), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
+
+    Models then early-stop on the remaining ``Val`` and never see ``Cal``, on which the
+    conformal scale is calibrated. ``Cal`` must hold at least ``ceil(1/alpha) - 1`` records
+    so that the conformal quantile ``ceil((n+1)(1-alpha))`` exists.
+    """
+    key = "uncertainty.calibration_split"
+    if source not in ("val", "train"):
+        raise DeguInputError(f"{key}.source must be val, train or none, got {source!r}")
+    if not 0 < fraction < 1:
+        raise DeguInputError(f"{key}.fraction must be in (0, 1), got {fraction}")
+    attrs = hdf5.read_attrs(out_h5)
+    if hdf5.has_split(out_h5, hdf5.CAL):
+        raise DeguInputError(f"{out_h5}: already has a '{hdf5.CAL}' split")
+    splits = {name: hdf5.read_split(out_h5, name) for name in hdf5.SPLITS}
+    pool_name = {"val": "Val", "train": "Train"}[source]
+    pool = splits[pool_name]
+    pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
+    stems = np.array([lentimpra.pair_stem(str(i), pattern) for i in pool.ids], dtype=object)
+    kept, carved = carve_groups(stems, fraction, seed)
+    need = math.ceil(1 / alpha) - 1
+    if len(carved) < need or len(kept) == 0:
+        raise DeguInputError(
+            f"{key}: fraction {fraction} of {pool_name} ({len(pool.ids)} records) gives a calibration "
+            f"split of {len(carved)} and leaves {len(kept)}; alpha {alpha} needs at least {need} "
+            f"calibration records and the rest must not be empty (raise {key}.fraction or use source "
+            f"{'train' if source == 'val' else 'val'})"
+        )
+
+    def take(s: hdf5.Split, idx) -> hdf5.Split:
+        return hdf5.Split(s.X[idx], s.y[idx], s.ids[idx], None if s.aleatoric is None else s.aleatoric[idx])
+
+    splits[pool_name], splits[hdf5.CAL] = take(pool, kept), take(pool, carved)
+    tasks = json.loads(attrs.pop("tasks"))
+    n_policy = attrs.pop("n_policy")
+    for k in ("format", "alphabet", "seq_len"):
+        attrs.pop(k, None)
+    attrs["calibration_split"] = json.dumps(
+        {"source": source, "fraction": float(fraction), "seed": int(seed), "n": len(carved)}
+    )
+    hdf5.write_dataset(out_h5, splits, tasks, n_policy=n_policy, attrs=attrs)
+    sizes = {k: len(v.y) for k, v in splits.items()}
+    log.info("calibration split carved from %s: %s", pool_name, json.dumps(sizes))
+    return sizes
+
+
+def prepare_dataset(
+    assay: str, raw_dir, out_h5, calibration_split: dict | None = None, **params
+) -> dict[str, int]:
+    """Prepare ``out_h5``; with ``calibration_split`` (``{source, fraction, seed, alpha}``, source
+    not "none") also carve the ``Cal`` split (:func:`carve_calibration_split`)."""
     try:
         preparer = PREPARERS[assay]
     except KeyError:
         raise DeguInputError(f"unknown assay {assay!r}; known: {sorted(PREPARERS)}") from None
-    return preparer(raw_dir, out_h5, **params)
+    counts = preparer(raw_dir, out_h5, **params)
+    if calibration_split and calibration_split.get("source", "none") != "none":
+        counts = carve_calibration_split(
+            out_h5, reverse_pattern=params.get("reverse_pattern"), **calibration_split
+        )
+    return counts

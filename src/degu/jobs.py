@@ -200,6 +200,8 @@ def train_model_job(
         "Test/pred": predict(model, test.X, prediction_batch_size),
         "Train/index": index,
     }
+    if hdf5.has_split(dataset_h5, hdf5.CAL):  # the optional calibration split
+        arrays["Cal/pred"] = predict(model, hdf5.read_split(dataset_h5, hdf5.CAL).X, prediction_batch_size)
     save_model(model, out_model)
     save_history(history, out_history)
     hdf5.write_arrays(
@@ -223,6 +225,11 @@ def train_model_job(
         ),
     )
     return {"device": device, "epochs": len(history)}
+
+
+def _cal_split(dataset_h5) -> tuple[str, ...]:
+    """``("Cal",)`` when the dataset has the optional calibration split, else ``()``."""
+    return (hdf5.CAL,) if hdf5.has_split(dataset_h5, hdf5.CAL) else ()
 
 
 def member_heads(outputs: np.ndarray, kind: str, n_tasks: int) -> dict[str, np.ndarray]:
@@ -254,9 +261,10 @@ def ensemble_labels_job(
     threads: int | None = None,
     prediction_batch_size: int = 1000,
 ) -> None:
-    """Label the fraction's training subset, the validation and the test set with the teachers'
-    mean and std (ddof=0) of the activity head, and, where the teachers have one, the mean of
-    their aleatoric head; keep each member's test activity predictions too."""
+    """Label the fraction's training subset, the validation and the test set (and the ``Cal``
+    split, when the dataset has one) with the teachers' mean and std (ddof=0) of the activity
+    head, and, where the teachers have one, the mean of their aleatoric head; keep each
+    member's test activity predictions too."""
     from degu.runtime import setup_tensorflow
 
     setup_tensorflow(None, threads=threads, deterministic=True)
@@ -267,7 +275,7 @@ def ensemble_labels_job(
     n_tasks = len(hdf5.dataset_tasks(dataset_h5))
     index = read_subset(subsets_h5, fraction)
     arrays: dict[str, np.ndarray] = {"Train/index": index}
-    for split in ("Train", "Val", "Test"):
+    for split in ("Train", "Val", "Test", *_cal_split(dataset_h5)):
         data = hdf5.read_split(dataset_h5, split, index if split == "Train" else None)
         heads = member_heads(predict_members(models, data.X, prediction_batch_size), kind, n_tasks)
         mean, std = ensemble_stats(heads["activity"])
@@ -301,7 +309,7 @@ def mc_dropout_job(
     prediction_batch_size: int = 1000,
 ) -> None:
     """MC dropout (Gal & Ghahramani) on a standard model: mean and std of the activity
-    head over ``passes`` stochastic passes, on the validation and test sets."""
+    head over ``passes`` stochastic passes, on the validation and test sets (and ``Cal``)."""
     from degu.runtime import setup_tensorflow
 
     device = setup_tensorflow(seed, threads=threads, deterministic=True)
@@ -311,7 +319,7 @@ def mc_dropout_job(
     model = load_model(model_path)
     n_tasks = len(hdf5.dataset_tasks(dataset_h5))
     arrays = {}
-    for split in ("Val", "Test"):
+    for split in ("Val", "Test", *_cal_split(dataset_h5)):
         x = hdf5.read_split(dataset_h5, split).X
         mean, std = mc_dropout_predict(model, x, passes=passes, batch_size=prediction_batch_size, seed=seed)
         arrays[f"{split}/mean"], arrays[f"{split}/std"] = mean[:, :n_tasks], std[:, :n_tasks]
@@ -375,13 +383,14 @@ SIGMA_FLOOR = 1e-8
 def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) -> dict[str, dict]:
     """Activity and uncertainty estimates (std) of one model or ensemble, per split.
 
-    Returns ``{split: {"mean": (N,), "epistemic"/"aleatoric"/"total": (N,)}}`` for the
-    single-task calibration analysis. Stds predicted by linear heads can be negative;
-    they are floored at ``SIGMA_FLOOR`` (a zero-width interval), and the number of such
-    cases is reported by :func:`calibration_job`.
+    Returns ``{split: {"mean": (N,), "epistemic"/"aleatoric"/"total": (N,)}}`` (splits Val,
+    Test and, when ``arrays`` has it, Cal) for the single-task calibration analysis. Stds
+    predicted by linear heads can be negative; they are floored at ``SIGMA_FLOOR`` (a
+    zero-width interval), and the number of such cases is reported by :func:`calibration_job`.
     """
     out: dict[str, dict] = {}
-    for split in ("Val", "Test"):
+    cal = (hdf5.CAL,) if any(k.startswith(f"{hdf5.CAL}/") for k in arrays) else ()
+    for split in ("Val", "Test", *cal):
         est: dict[str, np.ndarray] = {}
         if method in ("ensemble", "heteroscedastic_ensemble"):
             est["mean"] = arrays[f"{split}/mean"][:, 0]
@@ -463,6 +472,14 @@ CALIBRATION_COLUMNS = [
     "n_nonpositive_sigma",
     "pearson_sigma_vs_true_noise",
 ]
+# Added when the dataset has a Cal split: the conformal scale calibrated on the validation
+# (early-stopping) split instead, for comparison, applied to the same test set.
+CALIBRATION_VAL_COLUMNS = [
+    "n_val",
+    "conformal_scale_val",
+    "coverage_conformal_val",
+    "interval_width_conformal_val",
+]
 
 
 def calibration_job(
@@ -478,45 +495,55 @@ def calibration_job(
     """Interval coverage and size before/after conformal calibration for every method.
 
     ``models`` items: ``{"method", "seed" (or None), "path"}``; ``path`` is a predictions
-    file of a trained model (``Val/pred``, ``Test/pred``), an MC-dropout file or an
-    ensemble labels file (``{Val,Test}/{mean,std(,aleatoric)}``). Calibration uses the
-    validation split, evaluation the test split (paper Methods). With ``ground_truth``
-    (simulated data) a ``truth`` row uses the true clean activity and the true noise std
-    of the replicate mean: its coverage must be ~95% without any calibration.
+    file of a trained model (``Val/pred``, ``Test/pred`` (, ``Cal/pred``)), an MC-dropout file
+    or an ensemble labels file (``{Val,Test(,Cal)}/{mean,std(,aleatoric)}``). Evaluation uses
+    the test split. Calibration uses the validation split (paper Methods), which also
+    early-stopped the models; when the dataset has a disjoint ``Cal`` split
+    (``uncertainty.calibration_split``) the conformal columns are calibrated on ``Cal``
+    instead and the ``*_val`` columns (:data:`CALIBRATION_VAL_COLUMNS`) give the
+    validation-calibrated values for comparison. With ``ground_truth`` (simulated data) a
+    ``truth`` row uses the true clean activity and the true noise std of the replicate
+    mean: its coverage must be ~95% without any calibration.
     """
     from scipy import stats
 
     from degu.calibration import calibration_rows
     from degu.io.atomic import atomic_path
 
-    y = {
-        s: hdf5.read_arrays(dataset_h5, [f"{s}/y"])[f"{s}/y"][:, 0].astype(np.float64)
-        for s in ("Val", "Test")
-    }
+    has_cal = hdf5.has_split(dataset_h5, hdf5.CAL)
+    splits = ("Val", "Test", *((hdf5.CAL,) if has_cal else ()))
+    cal_split = hdf5.CAL if has_cal else "Val"
+    y = {s: hdf5.read_arrays(dataset_h5, [f"{s}/y"])[f"{s}/y"][:, 0].astype(np.float64) for s in splits}
     gt = _ground_truth(ground_truth, reverse_pattern)
     truth = None
     if gt is not None:
-        ids = hdf5.read_arrays(dataset_h5, ["Val/ids", "Test/ids"])
-        truth = {s: _truth_for(gt, ids[f"{s}/ids"]) for s in ("Val", "Test")}
+        ids = hdf5.read_arrays(dataset_h5, [f"{s}/ids" for s in splits])
+        truth = {s: _truth_for(gt, ids[f"{s}/ids"]) for s in splits}
     rows = []
 
     def add(method, seed, est):
         for kind in ("epistemic", "aleatoric", "total"):
             if kind not in est["Test"]:
                 continue
-            sig = {s: est[s][kind] for s in ("Val", "Test")}
-            nonpos = int((sig["Test"] <= 0).sum() + (sig["Val"] <= 0).sum())
+            sig = {s: est[s][kind] for s in splits}
+            nonpos = int(sum((v <= 0).sum() for v in sig.values()))
             sig = {s: np.maximum(v, SIGMA_FLOOR) for s, v in sig.items()}
-            r = calibration_rows(
-                y["Test"], est["Test"]["mean"], sig["Test"], y["Val"], est["Val"]["mean"], sig["Val"], alpha
+            r, rv = (
+                calibration_rows(
+                    y["Test"], est["Test"]["mean"], sig["Test"], y[c], est[c]["mean"], sig[c], alpha
+                )
+                for c in (cal_split, "Val")
             )
+            extra = {}
+            if has_cal:
+                extra = {"n_val": len(y["Val"]), **{f"{k}_val": v for k, v in rv.items() if "conformal" in k}}
             rows.append(
                 {
                     "dataset": dataset,
                     "method": method,
                     "seed": seed,
                     "kind": kind,
-                    "n_cal": len(y["Val"]),
+                    "n_cal": len(y[cal_split]),
                     "n_test": len(y["Test"]),
                     "pearson": float(stats.pearsonr(y["Test"], est["Test"]["mean"])[0]),
                     **r,
@@ -526,6 +553,7 @@ def calibration_job(
                         if truth is not None and np.ptp(sig["Test"]) > 0
                         else np.nan
                     ),
+                    **extra,
                 }
             )
 
@@ -533,13 +561,18 @@ def calibration_job(
         arrays = hdf5.read_arrays(m["path"])
         attrs = hdf5.read_attrs(m["path"])
         heads = json.loads(attrs["heads"]) if "heads" in attrs else None
+        if has_cal and not any(k.startswith(f"{hdf5.CAL}/") for k in arrays):
+            raise DeguInputError(
+                f"{m['path']}: no {hdf5.CAL} predictions but {dataset_h5} has a {hdf5.CAL} split "
+                "(made before uncertainty.calibration_split was set; rerun it)"
+            )
         try:
             add(m["method"], m.get("seed"), method_estimates(m["method"], arrays, heads))
         except ValueError as exc:  # e.g. NaN predictions of a diverged model
             raise DeguInputError(f"{m['path']} ({m['method']}, seed {m.get('seed')}): {exc}") from exc
     if truth is not None:
         add("truth", None, {s: {"mean": t["mean"], "aleatoric": t["sigma_mean"]} for s, t in truth.items()})
-    table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+    table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS + (CALIBRATION_VAL_COLUMNS if has_cal else []))
     table["seed"] = table["seed"].astype("Int64")
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)

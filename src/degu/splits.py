@@ -67,3 +67,12 @@ def grouped_split(
     which[order] = which_sorted
     record_split = which[inverse]
     return {name: np.flatnonzero(record_split == k).astype(np.int64) for k, name in enumerate(names)}
+
+
+def carve_groups(groups, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Split records into ``(kept, carved)`` index arrays, carving about ``fraction`` of the
+    records by whole groups (pairs never straddle), deterministically from ``seed``."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+    parts = grouped_split(groups, (1 - fraction, fraction), seed, names=("kept", "carved"))
+    return parts["kept"], parts["carved"]

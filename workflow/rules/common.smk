@@ -202,7 +202,12 @@ def archive_members():
 
 def prepare_params(dataset):
     d = DATASETS[dataset]
-    return {k: d[k] for k in PREPARE_KEYS if k in d}
+    params = {k: d[k] for k in PREPARE_KEYS if k in d}
+    cal = UNC["calibration_split"]
+    # only when set, so that the default leaves prepare's params (and its outputs) unchanged
+    if cal["source"] != "none" and d["calibrate"]:
+        params["calibration_split"] = {**cal, "alpha": UNC["alpha"]}
+    return params
 
 
 def model_file(role, name):

@@ -8,6 +8,9 @@ processed-data layout so their Zenodo files share the same reader::
     /Train/ids  str     (N,)        record identifiers (FASTA headers without '>')
     /Train/aleatoric float32 (N, T) optional: std (ddof=1) over experimental replicates
     /Val/...  /Test/...             same
+    /Cal/...                        optional, same: a calibration split carved from Val or
+                                    Train (``uncertainty.calibration_split``); never trained
+                                    or early-stopped on
     attrs: tasks (JSON list), alphabet="ACGT", n_policy, seq_len, format="degu-dataset/1"
 
 Every writer goes through :func:`degu.io.atomic.atomic_path`, so a failed job
@@ -27,6 +30,7 @@ from degu.errors import DeguInputError
 from degu.io.atomic import atomic_path
 
 SPLITS = ("Train", "Val", "Test")
+CAL = "Cal"  # optional calibration split (see degu.datasets.carve_calibration_split)
 DATASET_FORMAT = "degu-dataset/1"
 _STR = h5py.string_dtype("utf-8")
 
@@ -71,7 +75,13 @@ def dataset_tasks(path) -> list[str]:
 def has_aleatoric(path) -> bool:
     """Whether the dataset carries replicate-std (aleatoric) targets."""
     with h5py.File(path, "r") as f:
-        return all("aleatoric" in f[s] for s in SPLITS if s in f)
+        return all("aleatoric" in f[s] for s in (*SPLITS, CAL) if s in f)
+
+
+def has_split(path, split: str) -> bool:
+    """Whether the dataset file has the group ``split`` (e.g. the optional ``Cal``)."""
+    with h5py.File(path, "r") as f:
+        return split in f
 
 
 def split_size(path, split: str) -> int:
