@@ -99,6 +99,7 @@ def train_model_job(
     dynamic_teachers: list | None = None,
     prediction_batch_size: int = 1000,
     deterministic: bool = True,
+    standardize_targets: bool = False,
 ) -> dict:
     """Train one model of the given ``role`` and save it with its Val/Test predictions.
 
@@ -122,6 +123,10 @@ def train_model_job(
     * ``dynamic_teachers`` (students only): the teacher models that relabel every
       augmented minibatch in the training graph (mean, std (, aleatoric)), replacing the
       static labels; validation keeps the static labels of the original validation data.
+
+    ``standardize_targets`` (students; ``distillation.standardize_targets``): fit the targets
+    standardized per task with training-set statistics (:class:`degu.distill.TargetScaling`);
+    the saved model undoes the scaling, so its predictions are in activity units.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
@@ -144,6 +149,15 @@ def train_model_job(
     train, y_train, y_val, heads = _targets(role, dataset_h5, index, labels, val)
     n_outputs = len(heads) if role in ("heteroscedastic", "evidential") else n_tasks * len(heads)
     loss = _loss(role, n_tasks, heads, lam, gamma, evidential_coeff)
+    scaling = None
+    if standardize_targets:
+        if role != "student":
+            raise ValueError(f"standardize_targets is for students, not {role!r} models")
+        from degu.distill import TargetScaling
+
+        scaling = TargetScaling.fit(y_train, heads)
+        y_train, y_val = scaling.transform(y_train), scaling.transform(y_val)
+        log.info("targets standardized: %s", scaling.to_dict())
     from degu.augment import make_augmenter
 
     augment = make_augmenter(augmentation, augmentations)
@@ -155,7 +169,10 @@ def train_model_job(
         from degu.models import load_model
 
         labeller = EnsembleLabeller(
-            [load_model(p) for p in dynamic_teachers], n_tasks, aleatoric="aleatoric" in heads
+            [load_model(p) for p in dynamic_teachers],
+            n_tasks,
+            aleatoric="aleatoric" in heads,
+            scaling=scaling,
         )
     model = build_model(
         architecture, train.X.shape[1], n_outputs, model_params, name=f"{architecture}_{role}_{seed}"
@@ -171,6 +188,16 @@ def train_model_job(
     history = fit(
         model, train.X, y_train, val.X, y_val, cfg, loss=loss, verbose=2, augment=augment, labeller=labeller
     )
+    health = training_health(history, cfg.max_epochs)
+    if health["best_epoch"] in (1, health["max_epochs"]):
+        log.warning(
+            "%s seed %d: best validation epoch is %d of at most %d (%s): check this model's training",
+            role,
+            seed,
+            health["best_epoch"],
+            health["max_epochs"],
+            "the first" if health["best_epoch"] == 1 else "the last allowed",
+        )
     if finetune and int(finetune.get("epochs", 0)) > 0:
         from degu.training import finetune as finetune_stage
 
@@ -194,6 +221,8 @@ def train_model_job(
             [history.assign(stage="train", best=False), tuned.assign(stage="finetune")], ignore_index=True
         )
         history["epoch"] = np.arange(1, len(history) + 1)
+    if scaling is not None:
+        model = scaling.attach(model)  # predicts (and is saved) in activity units
     test = hdf5.read_split(dataset_h5, "Test")
     arrays = {
         "Val/pred": predict(model, val.X, prediction_batch_size),
@@ -222,6 +251,8 @@ def train_model_job(
             augmentation=augmentation or {},
             dynamic_teachers=[str(Path(p)) for p in dynamic_teachers or []],
             finetune=finetune or {},
+            health=health,
+            target_scaling=scaling.to_dict() if scaling is not None else {},
         ),
     )
     return {"device": device, "epochs": len(history)}
@@ -230,6 +261,63 @@ def train_model_job(
 def _cal_split(dataset_h5) -> tuple[str, ...]:
     """``("Cal",)`` when the dataset has the optional calibration split, else ``()``."""
     return (hdf5.CAL,) if hdf5.has_split(dataset_h5, hdf5.CAL) else ()
+
+
+def training_health(history: pd.DataFrame, max_epochs: int) -> dict:
+    """Best and last epoch, the epoch budget, the best validation loss and the final learning
+    rate of one (first-stage) training run, from its Keras history."""
+    best = history.loc[history["val_loss"].idxmin()]
+    lr = history["learning_rate"].iloc[-1] if "learning_rate" in history else np.nan
+    return {
+        "best_epoch": int(best["epoch"]),
+        "stopped_epoch": int(history["epoch"].iloc[-1]),
+        "max_epochs": int(max_epochs),
+        "best_val_loss": float(best["val_loss"]),
+        "final_lr": float(lr),
+    }
+
+
+TRAINING_COLUMNS = [
+    "dataset",
+    "fraction",
+    "method",
+    "seed",
+    "best_epoch",
+    "stopped_epoch",
+    "max_epochs",
+    "best_val_loss",
+    "final_lr",
+]
+
+
+def training_health_job(*, models: list[dict], out_csv) -> pd.DataFrame:
+    """One row per trained model (``models`` items: ``{"dataset", "fraction", "path"}``, the
+    path of its predictions file) with the health :func:`train_model_job` recorded."""
+    from degu.io.atomic import atomic_path
+
+    rows = []
+    for m in models:
+        attrs = hdf5.read_attrs(m["path"])
+        if "health" not in attrs:
+            raise DeguInputError(f"{m['path']}: no training health recorded (trained by an older version?)")
+        rows.append(
+            {
+                "dataset": m["dataset"],
+                "fraction": float(m["fraction"]),
+                "method": attrs["method"],
+                "seed": int(attrs["seed"]),
+                **json.loads(attrs["health"]),
+            }
+        )
+    table = pd.DataFrame(rows, columns=TRAINING_COLUMNS).sort_values(
+        ["dataset", "fraction", "method", "seed"]
+    )
+    at_first = int((table["best_epoch"] == 1).sum())
+    at_max = int((table["best_epoch"] == table["max_epochs"]).sum())
+    log.info("%d models: best epoch = 1 for %d, = max_epochs for %d", len(table), at_first, at_max)
+    with atomic_path(out_csv) as tmp:
+        table.to_csv(tmp, index=False)
+    return table
 
 
 def member_heads(outputs: np.ndarray, kind: str, n_tasks: int) -> dict[str, np.ndarray]:
@@ -367,7 +455,9 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
                         rows += tidy_rows(*common, method, seed, tasks, alea, cols, "aleatoric_")
         rows += tidy_rows(*common, "ensemble", None, tasks, y, labels["Test/mean"])
         for method, path in e.get("references", []):  # non-neural references, e.g. kmer_ridge
-            rows += tidy_rows(*common, method, None, tasks, y, hdf5.read_arrays(path, ["Test/pred"])["Test/pred"])
+            rows += tidy_rows(
+                *common, method, None, tasks, y, hdf5.read_arrays(path, ["Test/pred"])["Test/pred"]
+            )
         if alea is not None:
             rows += tidy_rows(*common, "ensemble", None, tasks, alea, labels["Test/aleatoric"], "aleatoric_")
     table = pd.DataFrame(rows, columns=METRIC_COLUMNS)

@@ -46,3 +46,20 @@ def mean_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
         return m, m, m
     half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
     return m, m - half, m + half
+
+
+CORRELATION_CI = "t-interval on Fisher's z = arctanh(r), back-transformed"
+
+
+def correlation_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of correlation coefficients and a two-sided interval that stays inside [-1, 1]:
+    a t-interval over seeds on Fisher's z = arctanh(r), transformed back with tanh
+    (:data:`CORRELATION_CI`). A single value has a zero-width interval."""
+    r = np.asarray(values, dtype=np.float64)
+    if r.size and (np.abs(r) > 1).any():
+        raise ValueError(f"correlations must lie in [-1, 1], got {r[np.abs(r) > 1][:3].tolist()}")
+    m = float(r.mean())
+    if len(r) < 2:
+        return m, m, m
+    _, lo, hi = mean_ci(np.arctanh(np.clip(r, -1 + 1e-12, 1 - 1e-12)), confidence)
+    return m, float(np.tanh(lo)), float(np.tanh(hi))

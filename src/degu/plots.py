@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from degu.io.atomic import atomic_path  # noqa: E402
-from degu.metrics import mean_ci  # noqa: E402
+from degu.metrics import CORRELATION_CI, correlation_ci  # noqa: E402
 
 # Colours of the paper: standard blue, distilled orange, ensemble green.
 METHOD_STYLE = {
@@ -29,7 +29,8 @@ METHOD_STYLE = {
 
 
 def summarise_by_fraction(perf: pd.DataFrame, metric: str, methods: list[str]) -> pd.DataFrame:
-    """Mean and 95% t-interval over seeds per (dataset, task, method, fraction)."""
+    """Mean and 95% interval over seeds per (dataset, task, method, fraction) of a correlation
+    metric (:func:`degu.metrics.correlation_ci`: t-interval on Fisher's z, inside [-1, 1])."""
     sub = perf[(perf["metric"] == metric) & perf["method"].isin(methods)]
     if sub.empty:
         raise ValueError(f"no rows for metric {metric!r} and methods {methods}")
@@ -37,7 +38,7 @@ def summarise_by_fraction(perf: pd.DataFrame, metric: str, methods: list[str]) -
     for (dataset, task, method, fraction), g in sub.groupby(
         ["dataset", "task", "method", "fraction"], sort=True
     ):
-        m, lo, hi = mean_ci(g["value"].to_numpy())
+        m, lo, hi = correlation_ci(g["value"].to_numpy())
         rows.append(
             {
                 "dataset": dataset,
@@ -49,6 +50,7 @@ def summarise_by_fraction(perf: pd.DataFrame, metric: str, methods: list[str]) -
                 "mean": m,
                 "ci95_low": lo,
                 "ci95_high": hi,
+                "ci_method": CORRELATION_CI,
             }
         )
     return pd.DataFrame(rows)
@@ -64,7 +66,9 @@ def fraction_panels(summary: pd.DataFrame, ylabel: str, title: str):
             g = g.sort_values("fraction")
             style = METHOD_STYLE[method]
             if style.get("ls") and len(g) == 1:  # a reference at one fraction: a horizontal line
-                ax.axhline(g["mean"].iloc[0], color=style["color"], ls=style["ls"], label=style["label"], lw=1.2)
+                ax.axhline(
+                    g["mean"].iloc[0], color=style["color"], ls=style["ls"], label=style["label"], lw=1.2
+                )
                 continue
             ax.plot(
                 g["fraction"],
@@ -469,7 +473,7 @@ def supp_fig3(size: pd.DataFrame, stem, **_) -> pd.DataFrame:
         raise ValueError("no pearson rows in the ensemble-size table")
     rows = []
     for (dataset, task, method, k), g in sub.groupby(["dataset", "task", "method", "k"], sort=True):
-        m, lo, hi = mean_ci(g["value"].to_numpy())
+        m, lo, hi = correlation_ci(g["value"].to_numpy())
         rows.append(
             {
                 "dataset": dataset,
@@ -480,6 +484,7 @@ def supp_fig3(size: pd.DataFrame, stem, **_) -> pd.DataFrame:
                 "mean": m,
                 "ci95_low": lo,
                 "ci95_high": hi,
+                "ci_method": CORRELATION_CI,
             }
         )
     table = pd.DataFrame(rows)

@@ -87,6 +87,7 @@ rule train_het_student:
         training=lambda wc: training_config(wc.dataset),
         lam=config["distillation"]["lambda"],
         gamma=config["distillation"]["gamma"],
+        standardize_targets=config["distillation"]["standardize_targets"],
         prediction_batch_size=config["prediction_batch_size"],
         deterministic=config["deterministic"],
     script:

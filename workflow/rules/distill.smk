@@ -28,6 +28,7 @@ rule train_student:
         training=lambda wc: training_config(wc.dataset),
         lam=config["distillation"]["lambda"],
         gamma=config["distillation"]["gamma"],
+        standardize_targets=config["distillation"]["standardize_targets"],
         prediction_batch_size=config["prediction_batch_size"],
         deterministic=config["deterministic"],
     script:
@@ -59,6 +60,7 @@ rule train_evoaug_student:
         training=lambda wc: training_config(wc.dataset),
         lam=config["distillation"]["lambda"],
         gamma=config["distillation"]["gamma"],
+        standardize_targets=config["distillation"]["standardize_targets"],
         augmentation={"kind": "evoaug", "n_min": EVO["n_min"], "n_max": EVO["n_max"]},
         augmentations=EVO["augmentations"],
         finetune=EVO["finetune"],
@@ -97,6 +99,7 @@ rule train_dynamic_student:
         training=lambda wc: training_config(wc.dataset),
         lam=config["distillation"]["lambda"],
         gamma=config["distillation"]["gamma"],
+        standardize_targets=config["distillation"]["standardize_targets"],
         augmentation=lambda wc: ROB["schemes"][wc.scheme],
         augmentations=EVO["augmentations"],
         prediction_batch_size=config["prediction_batch_size"],

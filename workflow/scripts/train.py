@@ -37,6 +37,7 @@ train_model_job(
     threads=sm.threads,
     prediction_batch_size=sm.params.prediction_batch_size,
     deterministic=sm.params.deterministic,
+    standardize_targets=sm.params.get("standardize_targets", False),
     out_model=sm.output.model,
     out_history=sm.output.history,
     out_predictions=sm.output.predictions,

@@ -1,0 +1,135 @@
+"""Issue 10: standardized student targets, training health, correlation intervals."""
+
+import json
+
+import h5py
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+from scipy import stats
+
+from degu.distill import EnsembleLabeller, TargetScaling
+from degu.ensemble import ensemble_stats, predict_members
+from degu.jobs import training_health, training_health_job
+from degu.metrics import correlation_ci
+from degu.models import load_model
+
+
+def test_scaling_by_hand_two_tasks_three_heads():
+    # columns [mean_1, mean_2, epi_1, epi_2, alea_1, alea_2]
+    y = np.array([[1.0, 10.0, 0.2, 2.0, 0.4, 4.0], [3.0, 30.0, 0.6, 6.0, 0.8, 8.0]])
+    sc = TargetScaling.fit(y, ["mean", "epistemic", "aleatoric"])
+    np.testing.assert_allclose(sc.mean, [2.0, 20.0])
+    np.testing.assert_allclose(sc.scale, [1.0, 10.0])  # population sd of each activity column
+    z = sc.transform(y)
+    np.testing.assert_allclose(z, [[-1, -1, 0.2, 0.2, 0.4, 0.4], [1, 1, 0.6, 0.6, 0.8, 0.8]], rtol=1e-6)
+    np.testing.assert_allclose(sc.inverse(z), y, rtol=1e-6)
+
+
+def test_scaling_rejects_unknown_heads_and_constant_targets_get_unit_scale():
+    with pytest.raises(ValueError, match="heads"):
+        TargetScaling(["logvar"], [0.0], [1.0])
+    sc = TargetScaling.fit(np.ones((5, 2)), ["mean", "epistemic"])
+    assert sc.scale.tolist() == [1.0]
+
+
+def test_attached_model_predicts_in_activity_units_and_reloads_in_safe_mode(tmp_path):
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((20, 4))
+    net = keras.Model(inp, keras.layers.Dense(4)(keras.layers.Flatten()(inp)), name="net")
+    sc = TargetScaling(["mean", "epistemic"], [1.5, -2.0], [0.1, 3.0])
+    x = np.random.default_rng(0).random((7, 20, 4)).astype(np.float32)
+    z = net.predict(x, verbose=0)
+    full = sc.attach(net)
+    np.testing.assert_allclose(full.predict(x, verbose=0), sc.inverse(z), rtol=1e-5, atol=1e-6)
+    full.save(tmp_path / "m.keras")
+    again = load_model(tmp_path / "m.keras")  # safe mode: the layer is a registered class
+    np.testing.assert_allclose(again.predict(x, verbose=0), sc.inverse(z), rtol=1e-5, atol=1e-6)
+
+
+def test_dynamic_labels_are_standardized_like_the_static_ones():
+    def small(n_out, seed):
+        keras.utils.set_random_seed(seed)
+        inp = keras.Input((30, 4))
+        return keras.Model(inp, keras.layers.Dense(n_out)(keras.layers.Flatten()(inp)))
+
+    teachers = [small(2, s) for s in (1, 2, 3)]  # 1 task: [activity, aleatoric]
+    sc = TargetScaling(["mean", "epistemic", "aleatoric"], [0.3], [0.05])
+    x = np.random.default_rng(1).random((9, 30, 4)).astype(np.float32)
+    got = EnsembleLabeller(teachers, 1, aleatoric=True, scaling=sc)(tf.constant(x)).numpy()
+    members = predict_members(teachers, x)
+    mean, std = ensemble_stats(members[..., :1])
+    raw = np.concatenate([mean, std, members[..., 1:].mean(0)], 1)
+    np.testing.assert_allclose(got, sc.transform(raw), rtol=1e-4, atol=1e-4)
+
+
+def test_training_health_from_a_history():
+    h = pd.DataFrame(
+        {"epoch": [1, 2, 3, 4], "val_loss": [0.5, 0.3, 0.4, 0.35], "learning_rate": [1e-3, 1e-3, 1e-3, 1e-4]}
+    )
+    assert training_health(h, 20) == {
+        "best_epoch": 2,
+        "stopped_epoch": 4,
+        "max_epochs": 20,
+        "best_val_loss": 0.3,
+        "final_lr": pytest.approx(1e-4),
+    }
+
+
+def test_training_health_job_table_and_missing_record(tmp_path):
+    paths = []
+    for seed, best in ((0, 1), (1, 5)):
+        p = tmp_path / f"p{seed}.h5"
+        with h5py.File(p, "w") as f:
+            f.attrs["method"] = "standard"
+            f.attrs["seed"] = seed
+            f.attrs["health"] = json.dumps(
+                {
+                    "best_epoch": best,
+                    "stopped_epoch": 8,
+                    "max_epochs": 8,
+                    "best_val_loss": 0.1,
+                    "final_lr": 1e-4,
+                }
+            )
+        paths.append({"dataset": "d", "fraction": 1.0, "path": str(p)})
+    table = training_health_job(models=paths, out_csv=tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert list(back.columns) == [
+        "dataset",
+        "fraction",
+        "method",
+        "seed",
+        "best_epoch",
+        "stopped_epoch",
+        "max_epochs",
+        "best_val_loss",
+        "final_lr",
+    ]
+    assert back["best_epoch"].tolist() == [1, 5] and len(table) == 2
+    bad = tmp_path / "old.h5"
+    with h5py.File(bad, "w") as f:
+        f.attrs["method"] = "standard"
+        f.attrs["seed"] = 0
+    with pytest.raises(Exception, match="no training health recorded"):
+        training_health_job(
+            models=[{"dataset": "d", "fraction": 1.0, "path": str(bad)}], out_csv=tmp_path / "x.csv"
+        )
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_correlation_interval_is_a_back_transformed_fisher_t_interval():
+    r = np.array([0.9, 0.95, 0.7])
+    m, lo, hi = correlation_ci(r)
+    z = np.arctanh(r)
+    half = stats.t.ppf(0.975, 2) * z.std(ddof=1) / np.sqrt(3)
+    assert m == pytest.approx(r.mean())
+    assert lo == pytest.approx(np.tanh(z.mean() - half)) and hi == pytest.approx(np.tanh(z.mean() + half))
+    # the case of the issue: a plain t-interval over [0.168, 0.068, 0.417] leaves [-1, 1]; this one cannot
+    m, lo, hi = correlation_ci([0.168, 0.068, 0.417])
+    assert -1 < lo < m < hi < 1
+    assert correlation_ci([0.4]) == (0.4, 0.4, 0.4)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        correlation_ci([0.2, 1.5])
