@@ -49,7 +49,10 @@ def prepare_starrseq(
     Splits are kept exactly as given (Train/Val/Test). Returns the record count per split.
     """
     if len(tasks) != len(activity_columns):
-        raise ValueError(f"{len(tasks)} tasks but {len(activity_columns)} activity columns")
+        raise DeguInputError(
+            f"{len(tasks)} tasks {list(tasks)} but {len(activity_columns)} activity columns "
+            f"{list(activity_columns)}: give one activity column per task"
+        )
     splits = {}
     for split in starrseq.SPLITS:
         records, y = starrseq.read_split(raw_dir, split, activity_columns, length=seq_len, n_policy=n_policy)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from degu.errors import DeguInputError
+from degu.io.compression import read_bytes
 from degu.io.fasta import FastaRecord, read_fasta
 
 SPLITS = ("Train", "Val", "Test")
@@ -39,7 +41,10 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
     path = Path(path)
     try:
         # keep blank lines as (empty) rows so that reported line numbers stay exact
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False)
+        text = read_bytes(path).decode("utf-8-sig", errors="replace")
+        table = pd.read_csv(
+            io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     except pd.errors.EmptyDataError as exc:
         raise DeguInputError(f"{path}: file is empty (expected a header row)") from exc
     except pd.errors.ParserError as exc:
