@@ -184,6 +184,7 @@ PREPARE_KEYS = [
     "min_replicates",
     "max_unmatched_fraction",
     "reverse_pattern",
+    "orientation_pairs",
     "split",
     "h5_columns",
 ]

@@ -72,7 +72,15 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
                 f"{path}:{i + 2}: {what} in column '{col}' (data row {i + 1}; "
                 f"{bad.size} bad value(s) in this column)"
             )
-        out[:, j] = values.to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):
+            out[:, j] = values.to_numpy(dtype=np.float64).astype(np.float32)
+        over = np.flatnonzero(~np.isfinite(out[:, j]))  # finite in float64, not in float32
+        if over.size:
+            i = int(over[0])
+            raise DeguInputError(
+                f"{path}:{i + 2}: value {raw.iloc[i]!r} in column '{col}' does not fit float32 "
+                f"(|value| > 3.4e38; {over.size} such value(s) in this column)"
+            )
     return out
 
 
