@@ -104,7 +104,9 @@ def check_targets(
         elif np.isfinite(value):
             what = f"{columns[j]} {value:g} does not fit float32 (|value| > 3.4e38)"
         else:
-            what = f"non-finite {columns[j]} {value}"
+            what = f"non-finite {columns[j]} {value}" + (
+                " (replicate values too large for a standard deviation)" if std_like else ""
+            )
         raise DeguInputError(f"{source}: record '{names[i]}': {what} ({rows.size} bad value(s))")
     return v32
 
@@ -134,7 +136,10 @@ def _write_split_table(
     split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     names = table["name"].to_numpy(dtype=object)
-    y_all = check_targets(table[activity].to_numpy(), names, activity, source)
+    labels = [
+        f"activity (column '{c[len('activity_') :]}')" if c.startswith("activity_") else c for c in activity
+    ]
+    y_all = check_targets(table[activity].to_numpy(), names, labels, source)
     a_all = (
         check_targets(table[["aleatoric"]].to_numpy(), names, ["replicate std"], source, std_like=True)
         if aleatoric
