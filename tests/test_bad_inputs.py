@@ -504,9 +504,7 @@ def test_workflow_rejects_a_duplicated_key(tmp_path):
     dup.write_text("run: test\nrun: other\n")
     res = _dry_run(tmp_path, dup)
     assert res.returncode != 0
-    assert (
-        f"{dup}: duplicate key 'run' on lines 1 and 2 (YAML would silently keep the last value)" in res.out
-    )
+    assert f"{dup}: duplicate key 'run' on lines 1 and 2 (YAML would silently keep the last value)" in res.out
 
 
 def test_workflow_rejects_an_empty_split(tmp_path):
