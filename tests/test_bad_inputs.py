@@ -306,6 +306,19 @@ def _file_outside(tmp):
     return error_of(load_config, write_config(tmp, cfg), SCHEMA)
 
 
+@case(
+    "manifest-file-outside-raw-dir",
+    "5 config",
+    "a download manifest whose file name leaves the raw directory",
+    "{tmp}/m.tsv:2: file '../x.fa' must be a relative path inside the raw directory (no leading '/', no '..')",
+)
+def _manifest_outside(tmp):
+    from degu.download import read_manifest
+
+    (tmp / "m.tsv").write_text("file\turl\tmd5\tzenodo_record\n../x.fa\thttps://h/x.fa\t" + "0" * 32 + "\t\n")
+    return error_of(read_manifest, tmp / "m.tsv")
+
+
 # ------------------------------------------------------------------ 6. messages
 
 
@@ -320,6 +333,19 @@ def _fasta_zstd(tmp):
 
     (tmp / "x.fa").write_bytes(b"\x28\xb5\x2f\xfd" + b"\0" * 20)
     return error_of(read_fasta, tmp / "x.fa")
+
+
+@case(
+    "h5-gzipped",
+    "6 messages",
+    "a gzipped `degu_h5` file",
+    "{tmp}/a.h5: gzip-compressed; decompress the HDF5 file first",
+)
+def _h5_gz(tmp):
+    authors_h5(tmp / "plain.h5", lambda s, y: y)
+    (tmp / "a.h5").write_bytes(gzip.compress((tmp / "plain.h5").read_bytes()))
+    kw = dict(tasks=["K"], files={"h5": "a.h5"}, seq_len=10)
+    return error_of(prepare_dataset, "degu_h5", tmp, tmp / "d.h5", **kw)
 
 
 @case(

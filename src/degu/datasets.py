@@ -29,6 +29,7 @@ import pandas as pd
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
+from degu.io.compression import sniff
 from degu.splits import grouped_split
 
 log = logging.getLogger("degu")
@@ -351,6 +352,13 @@ def prepare_degu_h5(
     if len(tasks) != 1:
         raise DeguInputError("degu_h5 datasets have exactly one task")
     path = Path(raw_dir) / files["h5"]
+    if not path.is_file():
+        raise DeguInputError(f"{path}: file not found")
+    kind = sniff(path)
+    if kind is not None:
+        raise DeguInputError(f"{path}: {kind}-compressed; decompress the HDF5 file first")
+    if not h5py.is_hdf5(path):
+        raise DeguInputError(f"{path}: not an HDF5 file")
     splits = {}
     with h5py.File(path, "r") as f:
         for split in hdf5.SPLITS:
