@@ -41,3 +41,23 @@ def test_hdf5_writer_failing_midway_leaves_nothing(tmp_path):
     got = read_arrays(target)
     np.testing.assert_array_equal(got["a/x"], [0, 1, 2])
     assert list(got["s"]) == ["u", "v"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_output_gets_the_mode_of_a_normal_file(tmp_path, umask):
+    """mkstemp's temporary file is 0600; the output must not keep that private mode."""
+    import os
+    import stat
+
+    from degu.io.atomic import current_umask
+
+    old = os.umask(umask)
+    try:
+        assert current_umask() == umask
+        write_arrays(tmp_path / "a.h5", {"a": np.arange(3)})
+        with atomic_path(tmp_path / "b.csv") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    for name in ("a.h5", "b.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask

@@ -143,6 +143,7 @@ def _authors_h5(path, n=(8, 2, 2), L=10, y_cols=2, bad=None):
         for split, k in zip(("Train", "Val", "Test"), n, strict=True):
             x = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, size=(k, L))]
             y = rng.normal(size=(k, y_cols)).astype(np.float32)
+            y[:, 1:] = np.abs(y[:, 1:])  # column 1 is the replicate std
             if bad == "onehot" and split == "Val":
                 x[1, 3] = 1
             if bad == "nan" and split == "Test":
@@ -176,7 +177,7 @@ def test_degu_h5_dataset_reads_authors_layout(tmp_path):
     ("bad", "kwargs", "message"),
     [
         ("onehot", {}, r"a\.h5 \(Val\): record 1 of X is not one-hot"),
-        ("nan", {}, r"a\.h5 \(Test\): record 1 has a non-finite target"),
+        ("nan", {}, r"a\.h5 \(Test\): record 'Test_1': non-finite activity \(y column 0\) nan \(1 bad value"),
         (None, {"seq_len": 12}, r"a\.h5 \(Train\): X has shape \(8, 10, 4\)"),
         (None, {"h5_columns": {"aleatoric": 5}}, r"y has 2 column\(s\); h5_columns asks for \[0, 5\]"),
     ],

@@ -84,12 +84,27 @@ def _validate_config(args) -> None:
     print(f"{args.config}: valid")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line too: ``degu: error: ...`` and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"degu: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="degu", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    debug = _Parser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error"
+    )
+    parser = _Parser(prog="degu", description=__doc__, parents=[debug])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[debug], **k)
 
     sim = sub.add_parser("simulate", help="write simulated data in real file formats")
-    sim_sub = sim.add_subparsers(dest="assay", required=True)
+    sim_sub = sim.add_subparsers(dest="assay", required=True, parser_class=_Parser)
+    _add_sim = sim_sub.add_parser
+    sim_sub.add_parser = lambda *a, **k: _add_sim(*a, parents=[debug], **k)
     st = sim_sub.add_parser("starrseq", help="DeepSTARR-format STARR-seq files with planted fly motifs")
     st.add_argument("--out", required=True, help="output directory")
     st.add_argument("--n-train", type=int, default=4000)
@@ -142,12 +157,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_line(exc: BaseException) -> str:
+    """One line for any error: input errors as they are (a multi-line list joined with '; '),
+    a missing or unreadable file as ``<file>: <reason>``, anything else with its type."""
+    if isinstance(exc, DeguInputError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, ValueError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[0]} " + "; ".join(lines[1:])
+    return "; ".join(lines) or type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every error is one line ``degu: error: ...`` with exit code 2
+    (``--debug``: the traceback instead)."""
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except DeguInputError as exc:
-        print(f"degu: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"degu: error: {error_line(exc)}", file=sys.stderr)
         return 2
     return 0
 

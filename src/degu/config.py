@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 from pathlib import Path
@@ -64,13 +65,157 @@ def validate_config(config: dict[str, Any], schema: dict | str | os.PathLike, so
     return config
 
 
-def load_config(path: str | os.PathLike, schema: dict | str | os.PathLike) -> dict:
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, second: int):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that rejects a mapping key given twice (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # unhashable key: SafeLoader reports it
+            continue
+        line = key_node.start_mark.line + 1
+        if first is not None:
+            raise _DuplicateKey(key, first, line)
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | os.PathLike):
+    """Parse a YAML file; a duplicated key is an error naming the key and both lines."""
     path = Path(path)
     try:
-        config = yaml.safe_load(path.read_text())
+        text = path.read_text()
+    except OSError as exc:
+        raise DeguInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _DuplicateKey as exc:
+        raise DeguInputError(
+            f"{path}: duplicate key '{exc.key}' on lines {exc.first} and {exc.second} "
+            "(YAML would silently keep the last value)"
+        ) from None
     except yaml.YAMLError as exc:
-        raise DeguInputError(f"{path}: not valid YAML: {exc}") from exc
-    return validate_config(config or {}, schema, source=str(path))
+        raise DeguInputError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+
+
+def load_config(path: str | os.PathLike, schema: dict | str | os.PathLike) -> dict:
+    """Read, validate (schema and cross-field checks: the workflow's own) and return a config."""
+    path = Path(path)
+    config = load_yaml(path)
+    if config is not None and not isinstance(config, dict):
+        raise DeguInputError(f"{path}: expected a mapping of config keys, got {type(config).__name__}")
+    return check_config(config or {}, schema, source=str(path))
+
+
+def check_config(config: dict, schema: dict | str | os.PathLike, source: str = "config") -> dict:
+    """Every check the workflow runs at start, in order: schema (filling defaults), then the
+    cross-field checks. ``degu validate-config`` and ``workflow/rules/common.smk`` both call it."""
+    validate_config(config, schema, source=source)
+    check_datasets(config, source=source)
+    return config
+
+
+RESULTS_DIR = "results"
+SPLIT_NAMES = ("Train", "Val", "Test")
+
+
+def conformal_min_n(alpha: float) -> int:
+    """Smallest calibration set for which split-conformal gives a finite interval:
+    ``ceil((n + 1)(1 - alpha)) <= n`` (19 for alpha 0.05)."""
+    n = 1
+    while math.ceil((n + 1) * (1 - alpha) - 1e-12) > n:
+        n += 1
+    return n
+
+
+def split_minimums(config: dict, name: str) -> dict[str, list]:
+    """``{split: [minimum records, what needs them]}`` for one dataset of a validated config."""
+    d = config["datasets"][name]
+    out = {
+        "Train": [2, "training"],
+        "Val": [1, "early stopping"],
+        "Test": [2, "test metrics"],
+    }
+    if d.get("calibrate"):
+        alpha = config.get("uncertainty", {}).get("alpha", 0.05)
+        out["Val"] = [conformal_min_n(alpha), f"conformal calibration at alpha={alpha}"]
+    return out
+
+
+def _inside(value: str) -> bool:
+    p = Path(value)
+    return value not in ("", ".") and not p.is_absolute() and ".." not in p.parts
+
+
+def _path_problems(config: dict) -> list[str]:
+    """Names that become paths must stay inside results/<run>/ or the raw directory."""
+    problems = []
+    run = config.get("run")
+    if isinstance(run, str) and (run.startswith(".") or "/" in run or not run):
+        problems.append(
+            f"key 'run': {run!r} would put outputs outside {RESULTS_DIR}/<run>/ "
+            "(use letters, digits, '_', '-' and '.', not starting with '.')"
+        )
+    for name, d in config["datasets"].items():
+        entries = [(f"files.{k}", v) for k, v in d.get("files", {}).items()]
+        if "archive" in d:
+            entries.append(("archive.file", d["archive"]["file"]))
+        for key, value in entries:
+            if not _inside(value):
+                problems.append(
+                    f"key 'datasets.{name}.{key}': {value!r} must be a relative path inside the "
+                    "dataset's raw directory (no leading '/', no '..')"
+                )
+    return problems
+
+
+def _split_problems(config: dict) -> list[str]:
+    """Splits the config decides (random-split fractions, simulated split sizes) must be
+    large enough for every step that uses them."""
+    problems = []
+    for name, d in config["datasets"].items():
+        need = split_minimums(config, name)
+        sizes = None
+        if d["assay"] in ("lentimpra", "table"):
+            fr = d.get("split", {}).get("fractions", [0.8, 0.1, 0.1])
+            for split, f in zip(SPLIT_NAMES, fr, strict=False):
+                if f <= 0:
+                    problems.append(
+                        f"key 'datasets.{name}.split.fractions': the {split} fraction is {f}, "
+                        f"but {need[split][1]} needs at least {need[split][0]} {split} record(s)"
+                    )
+            sim = d.get("simulate") if d["source"] == "simulate" and "raw_from" not in d else None
+            if sim and d["assay"] == "lentimpra" and all(f > 0 for f in fr):
+                # at most 2 records per element; the split holds about fraction * records
+                sizes = {s: round(2 * sim["n_elements"] * f) for s, f in zip(SPLIT_NAMES, fr, strict=False)}
+                key = "simulate.n_elements"
+        elif d["assay"] == "starrseq" and d["source"] == "simulate" and "raw_from" not in d:
+            sim = d["simulate"]
+            sizes = {"Train": sim["n_train"], "Val": sim["n_val"], "Test": sim["n_test"]}
+            key = None
+        for split, n in (sizes or {}).items():
+            if n < need[split][0]:
+                k = key or f"simulate.n_{split.lower()}"
+                problems.append(
+                    f"key 'datasets.{name}.{k}': the {split} split would hold {'about ' if key else ''}"
+                    f"{n} record(s); {need[split][1]} needs at least {need[split][0]}"
+                )
+    return problems
 
 
 def check_datasets(config: dict, source: str = "config") -> None:
@@ -107,6 +252,8 @@ def check_datasets(config: dict, source: str = "config") -> None:
         if "archive" in d and d["assay"] != "degu_h5":
             problems.append(f"key 'datasets.{name}.archive': only for assay degu_h5")
     problems += _robustness_problems(config)
+    problems += _path_problems(config)
+    problems += _split_problems(config)
     main = config.get("uncertainty", {}).get("main_dataset")
     if main is not None and not datasets.get(main, {}).get("calibrate"):
         problems.append(f"key 'uncertainty.main_dataset': {main!r} is not a dataset with calibrate: true")

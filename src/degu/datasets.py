@@ -30,6 +30,7 @@ import pandas as pd
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
+from degu.io.compression import sniff
 from degu.splits import carve_groups, grouped_split
 
 log = logging.getLogger("degu")
@@ -43,6 +44,7 @@ def prepare_starrseq(
     activity_columns: list[str],
     seq_len: int = 249,
     n_policy: str = "zeros",
+    min_split_sizes: dict | None = None,
     **_ignored,
 ) -> dict[str, int]:
     """Parse and validate the six DeepSTARR files in ``raw_dir``; write ``out_h5``.
@@ -50,12 +52,16 @@ def prepare_starrseq(
     Splits are kept exactly as given (Train/Val/Test). Returns the record count per split.
     """
     if len(tasks) != len(activity_columns):
-        raise ValueError(f"{len(tasks)} tasks but {len(activity_columns)} activity columns")
+        raise DeguInputError(
+            f"{len(tasks)} tasks {list(tasks)} but {len(activity_columns)} activity columns "
+            f"{list(activity_columns)}: give one activity column per task"
+        )
     splits = {}
     for split in starrseq.SPLITS:
         records, y = starrseq.read_split(raw_dir, split, activity_columns, length=seq_len, n_policy=n_policy)
         x = one_hot([r.seq for r in records], n_policy=n_policy)
         splits[split] = hdf5.Split(x, y, np.array([r.id for r in records], dtype=object))
+    check_split_sizes({k: len(v.y) for k, v in splits.items()}, min_split_sizes, raw_dir)
     hdf5.write_dataset(
         out_h5,
         splits,
@@ -64,6 +70,47 @@ def prepare_starrseq(
         attrs={"assay": "starrseq", "activity_columns": ",".join(activity_columns)},
     )
     return {k: len(v.y) for k, v in splits.items()}
+
+
+def check_split_sizes(sizes: dict[str, int], minimums: dict | None, source) -> None:
+    """Every split a later step uses must hold at least its minimum number of records
+    (``minimums``: ``{split: [n, what needs it]}``, from :func:`degu.config.split_minimums`;
+    default: none may be empty)."""
+    minimums = minimums or {s: [1, "a later step"] for s in hdf5.SPLITS}
+    for split, (need, why) in minimums.items():
+        have = sizes.get(split, 0)
+        if have < need:
+            raise DeguInputError(
+                f"{source}: split '{split}' has {have} record(s); {why} needs at least {need} "
+                f"(split sizes: {', '.join(f'{k}={v}' for k, v in sizes.items())})"
+            )
+
+
+def check_targets(
+    values: np.ndarray, names, columns: list[str], source, *, std_like: bool = False
+) -> np.ndarray:
+    """Cast targets to float32 (the stored dtype) and check them *after* the cast: every value
+    finite (1e39 overflows to inf) and, for std-like targets, >= 0. Returns the float32 array."""
+    v64 = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        v32 = v64.astype(np.float32)
+    bad = ~np.isfinite(v32)
+    if std_like:
+        bad |= v32 < 0
+    rows, cols = np.nonzero(bad)
+    if rows.size:
+        i, j = int(rows[0]), int(cols[0])
+        value = v64[i, j]
+        if np.isfinite(value) and value < 0 and std_like:
+            what = f"negative {columns[j]} {value:g} (a standard deviation must be >= 0)"
+        elif np.isfinite(value):
+            what = f"{columns[j]} {value:g} does not fit float32 (|value| > 3.4e38)"
+        else:
+            what = f"non-finite {columns[j]} {value}" + (
+                " (replicate values too large for a standard deviation)" if std_like else ""
+            )
+        raise DeguInputError(f"{source}: record '{names[i]}': {what} ({rows.size} bad value(s))")
+    return v32
 
 
 def _write_split_table(
@@ -78,20 +125,50 @@ def _write_split_table(
     reverse_pattern: str | None,
     split: dict | None,
     report: dict,
+    source,
+    orientation_pairs: bool = False,
+    min_split_sizes: dict | None = None,
 ) -> dict[str, int]:
     """Pair-aware random split of a parsed table (``name, sequence``, ``activity`` columns and,
     with ``aleatoric``, an ``aleatoric`` column) and the dataset file; shared by the
-    ``lentimpra`` and ``table`` assays."""
+    ``lentimpra`` and ``table`` assays. Pairs are found by name and by sequence
+    (:func:`degu.pairs.orientation_groups`); ``orientation_pairs``: finding none is an error."""
+    from degu.pairs import orientation_groups
+
     split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
-    stems = np.array([lentimpra.pair_stem(n, pattern) for n in table["name"]], dtype=object)
+    names = table["name"].to_numpy(dtype=object)
+    labels = [
+        f"activity (column '{c[len('activity_') :]}')" if c.startswith("activity_") else c for c in activity
+    ]
+    y_all = check_targets(table[activity].to_numpy(), names, labels, source)
+    a_all = (
+        check_targets(table[["aleatoric"]].to_numpy(), names, ["replicate std"], source, std_like=True)
+        if aleatoric
+        else None
+    )
+    stems, pairs = orientation_groups(names, table["sequence"], pattern)
+    if orientation_pairs and pairs["n_pairs_by_name"] + pairs["n_pairs_by_sequence"] == 0:
+        raise DeguInputError(
+            f"{source}: the dataset is declared to have forward/reverse pairs (orientation_pairs) "
+            f"but none were found among {len(names)} records: reverse_pattern {pattern!r} matches "
+            f"{pairs['n_reverse_names']} name(s) and no two sequences are reverse complements; "
+            "set reverse_pattern to your reverse records' suffix (e.g. '_rc$') or orientation_pairs: false"
+        )
+    if pairs["n_pairs_by_sequence"]:
+        log.warning(
+            "%s: %d forward/reverse pair(s) found by sequence but not by name (reverse_pattern %r); "
+            "kept in one split",
+            source,
+            pairs["n_pairs_by_sequence"],
+            pattern,
+        )
     parts = grouped_split(stems, split["fractions"], split["seed"])
+    sizes = {k: len(v) for k, v in parts.items()}
+    check_split_sizes(sizes, min_split_sizes, source)
     x_all = one_hot(list(table["sequence"]), n_policy=n_policy)
-    y_all = table[activity].to_numpy(dtype=np.float32)
-    a_all = table[["aleatoric"]].to_numpy(dtype=np.float32) if aleatoric else None
-    ids = table["name"].to_numpy(dtype=object)
     splits = {
-        name: hdf5.Split(x_all[idx], y_all[idx], ids[idx], None if a_all is None else a_all[idx])
+        name: hdf5.Split(x_all[idx], y_all[idx], names[idx], None if a_all is None else a_all[idx])
         for name, idx in parts.items()
     }
     stem_counts = pd.Series(stems).value_counts()
@@ -99,7 +176,8 @@ def _write_split_table(
         **report,
         "n_pairs": int((stem_counts >= 2).sum()),
         "n_unpaired": int((stem_counts == 1).sum()),
-        "split_sizes": {k: len(v) for k, v in parts.items()},
+        **pairs,
+        "split_sizes": sizes,
     }
     log.info("prepare report: %s", json.dumps(report))
     hdf5.write_dataset(
@@ -134,6 +212,8 @@ def prepare_lentimpra(
     split: dict | None = None,
     seq_len: int = 230,
     n_policy: str = "zeros",
+    orientation_pairs: bool = True,
+    min_split_sizes: dict | None = None,
     **_ignored,
 ) -> dict[str, int]:
     """Agarwal et al. Tables 3 + 4 -> activity-only or activity+aleatoric dataset."""
@@ -173,6 +253,9 @@ def prepare_lentimpra(
         reverse_pattern=reverse_pattern,
         split=split,
         report=report,
+        source=f"{seq_path} + {rep_path}",
+        orientation_pairs=orientation_pairs,
+        min_split_sizes=min_split_sizes,
     )
 
 
@@ -193,6 +276,8 @@ def prepare_table(
     split: dict | None = None,
     seq_len: int,
     n_policy: str = "zeros",
+    orientation_pairs: bool = False,
+    min_split_sizes: dict | None = None,
     **_ignored,
 ) -> dict[str, int]:
     """A generic table (id, sequence, activity columns, optional replicates) -> dataset."""
@@ -237,6 +322,9 @@ def prepare_table(
         reverse_pattern=reverse_pattern,
         split=split,
         report=report,
+        source=path,
+        orientation_pairs=orientation_pairs,
+        min_split_sizes=min_split_sizes,
     )
 
 
@@ -250,6 +338,7 @@ def prepare_degu_h5(
     aleatoric: bool = False,
     seq_len: int,
     n_policy: str = "zeros",
+    min_split_sizes: dict | None = None,
     **_ignored,
 ) -> dict[str, int]:
     """The DEGU authors' processed HDF5 (Zenodo 14145285): ``Train/Val/Test`` groups with
@@ -264,13 +353,20 @@ def prepare_degu_h5(
     if len(tasks) != 1:
         raise DeguInputError("degu_h5 datasets have exactly one task")
     path = Path(raw_dir) / files["h5"]
+    if not path.is_file():
+        raise DeguInputError(f"{path}: file not found")
+    kind = sniff(path)
+    if kind is not None:
+        raise DeguInputError(f"{path}: {kind}-compressed; decompress the HDF5 file first")
+    if not h5py.is_hdf5(path):
+        raise DeguInputError(f"{path}: not an HDF5 file")
     splits = {}
     with h5py.File(path, "r") as f:
         for split in hdf5.SPLITS:
             if split not in f or "X" not in f[split] or "y" not in f[split]:
                 raise DeguInputError(f"{path}: expected group '{split}' with datasets 'X' and 'y'")
             x = f[split]["X"][...]
-            y = np.asarray(f[split]["y"][...], dtype=np.float32)
+            y = np.asarray(f[split]["y"][...], dtype=np.float64)  # checked after the float32 cast
             if y.ndim == 1:
                 y = y[:, None]
             where = f"{path} ({split})"
@@ -284,12 +380,23 @@ def prepare_degu_h5(
             need = [cols["activity"]] + ([cols["aleatoric"]] if aleatoric else [])
             if max(need) >= y.shape[1]:
                 raise DeguInputError(f"{where}: y has {y.shape[1]} column(s); h5_columns asks for {need}")
-            nonfinite = np.flatnonzero(~np.isfinite(y[:, need]).all(axis=1))
-            if nonfinite.size:
-                raise DeguInputError(f"{where}: record {nonfinite[0]} has a non-finite target")
             ids = np.array([f"{split}_{i}" for i in range(len(y))], dtype=object)
-            alea = y[:, [cols["aleatoric"]]] if aleatoric else None
-            splits[split] = hdf5.Split(x.astype(np.uint8), y[:, [cols["activity"]]], ids, alea)
+            act = check_targets(
+                y[:, [cols["activity"]]], ids, [f"activity (y column {cols['activity']})"], where
+            )
+            alea = (
+                check_targets(
+                    y[:, [cols["aleatoric"]]],
+                    ids,
+                    [f"aleatoric (y column {cols['aleatoric']}; see h5_columns)"],
+                    where,
+                    std_like=True,
+                )
+                if aleatoric
+                else None
+            )
+            splits[split] = hdf5.Split(x.astype(np.uint8), act, ids, alea)
+    check_split_sizes({k: len(v.y) for k, v in splits.items()}, min_split_sizes, path)
     hdf5.write_dataset(
         out_h5,
         splits,

@@ -44,6 +44,12 @@ def read_manifest(path) -> pd.DataFrame:
     if dup:
         raise DeguInputError(f"{path}: file(s) listed twice: {dup}")
     for i, row in table.iterrows():
+        name = Path(row["file"])
+        if row["file"] in ("", ".") or name.is_absolute() or ".." in name.parts:
+            raise DeguInputError(
+                f"{path}:{i + 2}: file {row['file']!r} must be a relative path inside the raw directory "
+                "(no leading '/', no '..')"
+            )
         if not row["url"].startswith(("http://", "https://")):
             raise DeguInputError(f"{path}:{i + 2}: url for '{row['file']}' is not http(s): {row['url']!r}")
         if not row["md5"] and not row["zenodo_record"]:

@@ -2,11 +2,14 @@
 import re
 from pathlib import Path
 
-from degu.config import check_datasets, validate_config
+from degu.config import check_config, load_yaml, split_minimums
 from degu.splits import fraction_key
 
-validate_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
-check_datasets(config)
+# the config files again, strictly (a duplicated key is an error), then every check that
+# `degu validate-config` runs (one function)
+for _configfile in workflow.configfiles:
+    load_yaml(_configfile)
+check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 
 REPO_ROOT = Path(workflow.basedir).parent
 RUN = config["run"]
@@ -181,6 +184,7 @@ PREPARE_KEYS = [
     "min_replicates",
     "max_unmatched_fraction",
     "reverse_pattern",
+    "orientation_pairs",
     "split",
     "h5_columns",
 ]
@@ -202,7 +206,10 @@ def archive_members():
 
 def prepare_params(dataset):
     d = DATASETS[dataset]
-    params = {k: d[k] for k in PREPARE_KEYS if k in d}
+    params = {
+        **{k: d[k] for k in PREPARE_KEYS if k in d},
+        "min_split_sizes": split_minimums(config, dataset),
+    }
     cal = UNC["calibration_split"]
     # only when set, so that the default leaves prepare's params (and its outputs) unchanged
     if cal["source"] != "none" and d["calibrate"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from degu.encoding import first_invalid
 from degu.errors import DeguInputError
 from degu.io.atomic import atomic_path
+from degu.io.compression import open_text
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,15 @@ class FastaRecord:
 
 
 def _open_text(path: Path):
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="ascii", errors="replace", newline="")
-    return open(path, encoding="ascii", errors="replace", newline="")
+    """Plain, gzip, bzip2 or xz text, recognised by content (not by suffix); a UTF-8 BOM is dropped."""
+    return open_text(path)
+
+
+def _lines(fh, path: Path):
+    try:
+        yield from fh
+    except (OSError, EOFError) as exc:  # a truncated or corrupt compressed file
+        raise DeguInputError(f"{path}: cannot read: {exc}") from exc
 
 
 def read_fasta(
@@ -85,7 +91,7 @@ def read_fasta(
         records.append(FastaRecord(rid, seq, hline))
 
     with _open_text(path) as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(_lines(fh, path), start=1):
             line = raw.rstrip("\r\n")
             if line.startswith(">"):
                 if header is not None:

@@ -43,7 +43,6 @@ the reported row is the row in the file.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import re
@@ -54,6 +53,7 @@ import pandas as pd
 
 from degu.encoding import N_POLICIES, first_invalid
 from degu.errors import DeguInputError
+from degu.io.compression import read_bytes
 
 DEFAULT_REVERSE_PATTERN = r"_Reversed(?:_\d+)?:?$"
 
@@ -125,10 +125,6 @@ def _cell_str(value) -> str:
     return str(value)
 
 
-def _is_gzip(path: Path) -> bool:
-    return path.suffix.lower() == ".gz"
-
-
 def _base_suffix(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -141,14 +137,7 @@ def _read_raw(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None]:
     if not path.is_file():
         raise DeguInputError(f"{path}: file not found")
     suffix = _base_suffix(path)
-    try:
-        if _is_gzip(path):
-            with gzip.open(path, "rb") as fh:
-                data = fh.read()
-        else:
-            data = path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise DeguInputError(f"{path}: cannot read file: {exc}") from exc
+    data = read_bytes(path)  # gzip/bzip2/xz recognised by content, whatever the suffix
     if not data.strip():
         raise DeguInputError(f"{path}: file is empty (expected a header row)")
     if suffix in EXCEL_SUFFIXES:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from degu.errors import DeguInputError
+from degu.io.compression import read_bytes
 from degu.io.fasta import FastaRecord, read_fasta
 
 SPLITS = ("Train", "Val", "Test")
@@ -39,7 +41,10 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
     path = Path(path)
     try:
         # keep blank lines as (empty) rows so that reported line numbers stay exact
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False)
+        text = read_bytes(path).decode("utf-8-sig", errors="replace")
+        table = pd.read_csv(
+            io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     except pd.errors.EmptyDataError as exc:
         raise DeguInputError(f"{path}: file is empty (expected a header row)") from exc
     except pd.errors.ParserError as exc:
@@ -67,7 +72,15 @@ def read_activity(path: str | os.PathLike, columns: list[str]) -> np.ndarray:
                 f"{path}:{i + 2}: {what} in column '{col}' (data row {i + 1}; "
                 f"{bad.size} bad value(s) in this column)"
             )
-        out[:, j] = values.to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):
+            out[:, j] = values.to_numpy(dtype=np.float64).astype(np.float32)
+        over = np.flatnonzero(~np.isfinite(out[:, j]))  # finite in float64, not in float32
+        if over.size:
+            i = int(over[0])
+            raise DeguInputError(
+                f"{path}:{i + 2}: value {raw.iloc[i]!r} in column '{col}' does not fit float32 "
+                f"(|value| > 3.4e38; {over.size} such value(s) in this column)"
+            )
     return out
 
 
