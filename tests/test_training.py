@@ -150,3 +150,46 @@ def test_fit_restores_best_epoch_and_decays_lr(data):
         assert hist["val_loss"].iloc[e - 1] > running_best[e - 2]
     # early stopping: training ends patience epochs after the best one (or at max_epochs)
     assert len(hist) == min(8, int(best["epoch"].iloc[0]) + 3)
+
+
+def test_standardized_student_predicts_in_activity_units(data, tmp_path):
+    """A student fitted on standardized targets (issue 10): its saved model, its Test/pred and
+    a reload in safe mode all give activity units; the scaling is recorded with it."""
+    from degu.distill import TargetScaling
+    from degu.io.hdf5 import read_arrays, read_split
+    from degu.jobs import ensemble_labels_job
+    from degu.models import load_model
+
+    teachers = []
+    for seed in (1, 2):
+        train_in_subprocess(data, tmp_path / f"t{seed}", seed)
+        teachers.append(str(tmp_path / f"t{seed}" / "model.keras"))
+    ensemble_labels_job(
+        dataset_h5=data / "ds.h5",
+        subsets_h5=data / "subsets.h5",
+        fraction=1.0,
+        teacher_models=teachers,
+        out_h5=tmp_path / "labels.h5",
+    )
+    out = tmp_path / "s"
+    train_in_subprocess(data, out, 5, role="student", labels=tmp_path / "labels.h5", standardize_targets=True)
+    with h5py.File(out / "pred.h5") as f:
+        scaling = json.loads(f.attrs["target_scaling"])
+        health = json.loads(f.attrs["health"])
+        test_pred = f["Test/pred"][...]
+    labels = read_arrays(tmp_path / "labels.h5")
+    expected = TargetScaling.fit(
+        np.concatenate([labels["Train/mean"], labels["Train/std"]], 1), ["mean", "epistemic"]
+    )
+    np.testing.assert_allclose(scaling["mean"], expected.mean, rtol=1e-6)
+    np.testing.assert_allclose(scaling["scale"], expected.scale, rtol=1e-6)
+    assert 1 <= health["best_epoch"] <= health["stopped_epoch"] <= health["max_epochs"] == TRAIN["max_epochs"]
+    model = load_model(out / "model.keras")
+    assert model.layers[-1].name == "unstandardize"
+    x = read_split(data / "ds.h5", "Test").X
+    np.testing.assert_allclose(
+        model.predict(x.astype(np.float32), verbose=0), test_pred, rtol=1e-5, atol=1e-6
+    )
+    # in activity units: the mean head lives on the scale of the ensemble mean, not of z-scores
+    pred_mean = test_pred[:, :2].mean(0)
+    assert np.all(np.abs(pred_mean - labels["Test/mean"].mean(0)) < 0.5 * labels["Test/mean"].std(0) + 0.2)
