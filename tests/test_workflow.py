@@ -521,3 +521,58 @@ def test_tiny_run_ensemble_size_reuses_models(tiny_run):
         assert size.query(f"k == {k} and method == 'distilled'")["seed"].nunique() == 2
     supp3 = pd.read_csv(tiny_run / "figures" / "supp_fig3.csv")
     assert sorted(supp3["k"].unique()) == [2, 3, 4]
+
+
+@pytest.mark.workflow
+def test_tiny_run_training_health(tiny_run):
+    """Issue 10: every trained network has a health row; few stop at their epoch budget."""
+    health = pd.read_csv(tiny_run / "metrics" / "training.csv")
+    assert list(health.columns) == [
+        "dataset",
+        "fraction",
+        "method",
+        "seed",
+        "best_epoch",
+        "stopped_epoch",
+        "max_epochs",
+        "best_val_loss",
+        "final_lr",
+    ]
+    n_models = len(list((tiny_run / "models").glob("*/*/*/*/predictions.h5")))
+    assert len(health) == n_models and not health.duplicated(["dataset", "fraction", "method", "seed"]).any()
+    assert (health.best_epoch >= 1).all() and (health.best_epoch <= health.stopped_epoch).all()
+    assert (health.stopped_epoch <= health.max_epochs).all()
+    assert (health.best_epoch == health.max_epochs).mean() < 0.10
+
+
+@pytest.mark.workflow
+def test_tiny_run_no_junk_seeds(tiny_run):
+    """Issue 10: within every (dataset, fraction, method[, task]) no seed's test r lies more than
+    0.10 below the group's median: main grid, baselines and robustness procedures alike."""
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    groups = [
+        g["value"]
+        for _, g in perf[(perf.metric == "pearson") & perf.seed.notna()].groupby(
+            ["dataset", "fraction", "method", "task"]
+        )
+    ]
+    for ds in ("k562", "hepg2"):
+        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv").drop_duplicates(["method", "seed"])
+        groups += [g["pearson"] for _, g in cal[cal.seed.notna()].groupby("method")]
+    rob = pd.read_csv(tiny_run / "metrics" / "robustness.csv")
+    rob = rob[(rob.metric == "pearson") & (rob["shift"] == "none") & rob.seed.notna()]
+    groups += [g["value"] for _, g in rob.groupby(["procedure", "task"]) if len(g) > 1]
+    gaps = [float(g.median() - g.min()) for g in groups if len(g) > 1]
+    assert len(gaps) > 20 and max(gaps) <= 0.10, sorted(gaps)[-5:]
+
+
+@pytest.mark.workflow
+def test_tiny_run_headline_metrics_match_the_docs(tiny_run):
+    """The ensemble's test r per dataset, fraction and task equals the recorded values
+    (tests/expected/tiny_headline.csv, quoted in docs/tiny-run.md) to +-0.02."""
+    expected = pd.read_csv(REPO / "tests" / "expected" / "tiny_headline.csv")
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    got = perf[(perf.method == "ensemble") & (perf.metric == "pearson")]
+    merged = expected.merge(got, on=["dataset", "fraction", "task"], suffixes=("_expected", ""))
+    assert len(merged) == len(expected) == len(got)
+    assert (merged["value"] - merged["value_expected"]).abs().max() <= 0.02, merged

@@ -1,0 +1,130 @@
+"""The tiny run from scratch, timed: wall time, job-seconds per rule, training health, per-seed r.
+
+Clones the repository's committed HEAD into a scratch directory (a fresh clone, as a new user
+would have it), runs ``snakemake --cores N --configfile config/test.yaml`` there with this
+environment's Snakemake, and prints Markdown tables for docs/tiny-run.md:
+
+* wall time of the whole run;
+* job-seconds per rule (from the Snakemake log's start/finish stamps, 1 s resolution);
+* training health (metrics/training.csv): models whose best epoch is the first / the last allowed;
+* test Pearson r per seed for every (dataset, fraction, method), with the group median.
+
+    python benchmarks/tiny_run.py [--cores 2] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+
+
+def rule_seconds(log_text: str) -> pd.DataFrame:
+    """Per job: rule and seconds between its start and finish stamps in a Snakemake log."""
+    start, rule_of, rows, stamp = {}, {}, [], None
+    lines = log_text.splitlines()
+    for i, line in enumerate(lines):
+        m = STAMP.match(line.strip())
+        if m:
+            stamp = datetime.strptime(re.sub(r" +", " ", m.group(1)), "%a %b %d %H:%M:%S %Y")
+            continue
+        if line.startswith(("rule ", "localrule ")) and line.rstrip().endswith(":") and stamp is not None:
+            rule = line.split()[1].rstrip(":")
+            for nxt in lines[i + 1 : i + 40]:
+                jm = re.match(r"\s+jobid: (\d+)", nxt)
+                if jm:
+                    start[jm.group(1)], rule_of[jm.group(1)] = stamp, rule
+                    break
+        fm = re.match(r"Finished jobid: (\d+)", line.strip())
+        if fm and fm.group(1) in start:
+            j = fm.group(1)
+            rows.append({"rule": rule_of[j], "seconds": (stamp - start[j]).total_seconds()})
+    return pd.DataFrame(rows, columns=["rule", "seconds"])
+
+
+def per_rule_table(jobs: pd.DataFrame) -> pd.DataFrame:
+    t = jobs.groupby("rule")["seconds"].agg(jobs="count", job_seconds="sum", mean="mean", max="max")
+    return t.sort_values("job_seconds", ascending=False).round(0).astype(int)
+
+
+def per_seed_table(results: Path) -> pd.DataFrame:
+    perf = pd.read_csv(results / "metrics" / "performance.csv")
+    r = perf[(perf.metric == "pearson") & perf.method.isin(["standard", "distilled"])]
+    rows = []
+    for (ds, fr, method, task), g in r.groupby(["dataset", "fraction", "method", "task"]):
+        vals = g.sort_values("seed")["value"].round(3).tolist()
+        rows.append(
+            {
+                "dataset": ds,
+                "fraction": fr,
+                "method": method,
+                "task": task,
+                "r per seed": " / ".join(f"{v:.3f}" for v in vals),
+                "median": round(float(g["value"].median()), 3),
+                "worst gap to median": round(float(g["value"].median() - g["value"].min()), 3),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run(work: Path, cores: int) -> dict:
+    subprocess.run(["git", "clone", "-q", "--local", str(REPO), str(work / "repo")], check=True)
+    repo = work / "repo"
+    exe = Path(sys.executable).parent / "snakemake"
+    t0 = time.perf_counter()
+    res = subprocess.run(
+        [str(exe), "--cores", str(cores), "--configfile", "config/test.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-5000:])
+    log = sorted((repo / ".snakemake" / "log").glob("*.snakemake.log"))[-1].read_text()
+    results = repo / "results" / "test"
+    health = pd.read_csv(results / "metrics" / "training.csv")
+    return {
+        "wall_s": wall,
+        "rules": per_rule_table(rule_seconds(log)),
+        "seeds": per_seed_table(results),
+        "health": health,
+        "results": results,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
+    args = ap.parse_args()
+    ctx = tempfile.TemporaryDirectory() if args.keep is None else None
+    work = Path(ctx.name) if ctx else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    out = run(work, args.cores)
+    h = out["health"]
+    print(f"wall time: {out['wall_s']:.0f} s ({out['wall_s'] / 60:.1f} min) with --cores {args.cores}")
+    print(f"jobs: {int(out['rules']['jobs'].sum())}, job-seconds: {int(out['rules']['job_seconds'].sum())}\n")
+    print(out["rules"].to_markdown())
+    at_max = int((h.best_epoch == h.max_epochs).sum())
+    print(
+        f"\ntraining health: {len(h)} models; best epoch = 1: {int((h.best_epoch == 1).sum())}; "
+        f"best epoch = max_epochs: {at_max} ({100 * at_max / len(h):.1f}%)\n"
+    )
+    print(out["seeds"].to_markdown(index=False))
+    if ctx:
+        ctx.cleanup()
+
+
+if __name__ == "__main__":
+    main()
