@@ -133,3 +133,59 @@ def test_correlation_interval_is_a_back_transformed_fisher_t_interval():
     assert correlation_ci([0.4]) == (0.4, 0.4, 0.4)
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         correlation_ci([0.2, 1.5])
+
+
+def _bn_net(seed=0, length=24):
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((length, 4))
+    h = keras.layers.Conv1D(6, 5, name="conv")(inp)
+    h = keras.layers.BatchNormalization(momentum=0.9, name="bn1")(h)
+    h = keras.layers.Activation("relu")(h)
+    h = keras.layers.Dropout(0.3, name="drop")(h)
+    h = keras.layers.GlobalAveragePooling1D()(h)
+    h = keras.layers.Dense(5, name="dense")(h)
+    h = keras.layers.BatchNormalization(momentum=0.9, name="bn2")(h)
+    return keras.Model(inp, keras.layers.Dense(1, name="out")(h))
+
+
+def test_precise_batchnorm_sets_the_population_statistics_under_current_weights():
+    from degu.training import precise_batchnorm
+
+    net = _bn_net()
+    x = np.random.default_rng(0).random((200, 24, 4)).astype(np.float32)
+    assert precise_batchnorm(net, x, batch_size=500) == 2  # one batch: exact population statistics
+    for name in ("bn1", "bn2"):
+        bn = net.get_layer(name)
+        # the layer's input in inference mode, i.e. with the already recomputed upstream BN
+        feat = keras.Model(net.inputs, bn.input).predict(x, verbose=0).reshape(-1, bn.moving_mean.shape[0])
+        np.testing.assert_allclose(np.asarray(bn.moving_mean), feat.mean(0), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(bn.moving_variance), feat.var(0), rtol=1e-3, atol=1e-5)
+        assert bn.momentum == 0.9  # restored
+    assert net.get_layer("drop").rate == 0.3
+
+
+def test_precise_bn_runs_before_each_validation_pass():
+    from degu.training import TrainConfig, fit, precise_batchnorm
+
+    net = _bn_net(1)
+    rng = np.random.default_rng(1)
+    x, y = rng.random((64, 24, 4)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    xv, yv = rng.random((32, 24, 4)).astype(np.float32), rng.normal(size=(32, 1)).astype(np.float32)
+    cfg = TrainConfig(learning_rate=0.05, batch_size=16, max_epochs=1, precise_bn=64)
+    hist = fit(net, x, y, xv, yv, cfg, verbose=0)
+    # the recorded validation loss is that of the model with recomputed statistics
+    np.testing.assert_allclose(
+        hist["val_loss"].iloc[0], np.mean((net.predict(xv, verbose=0) - yv) ** 2), rtol=1e-5
+    )
+    before = [np.asarray(w).copy() for w in net.get_layer("bn2").weights]
+    precise_batchnorm(net, x)  # the same subset (all 64): nothing changes
+    for a, b in zip(before, net.get_layer("bn2").weights, strict=True):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-6)
+
+
+def test_weight_decay_selects_adamw():
+    from degu.training import TrainConfig, optimizer
+
+    assert type(optimizer(TrainConfig())).__name__ == "Adam"
+    opt = optimizer(TrainConfig(weight_decay=0.1))
+    assert type(opt).__name__ == "AdamW" and opt.weight_decay == pytest.approx(0.1)
