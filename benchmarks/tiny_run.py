@@ -77,6 +77,16 @@ def per_seed_table(results: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def md_table(df: pd.DataFrame, index: bool = True) -> str:
+    """A Markdown table (no tabulate dependency)."""
+    if index:
+        df = df.reset_index()
+    rows = [list(map(str, df.columns))] + [[str(v) for v in r] for r in df.itertuples(index=False)]
+    lines = ["| " + " | ".join(r) + " |" for r in rows]
+    lines.insert(1, "|" + "---|" * len(df.columns))
+    return "\n".join(lines)
+
+
 def run(work: Path, cores: int) -> dict:
     subprocess.run(["git", "clone", "-q", "--local", str(REPO), str(work / "repo")], check=True)
     repo = work / "repo"
@@ -115,13 +125,13 @@ def main() -> None:
     h = out["health"]
     print(f"wall time: {out['wall_s']:.0f} s ({out['wall_s'] / 60:.1f} min) with --cores {args.cores}")
     print(f"jobs: {int(out['rules']['jobs'].sum())}, job-seconds: {int(out['rules']['job_seconds'].sum())}\n")
-    print(out["rules"].to_markdown())
+    print(md_table(out["rules"]))
     at_max = int((h.best_epoch == h.max_epochs).sum())
     print(
         f"\ntraining health: {len(h)} models; best epoch = 1: {int((h.best_epoch == 1).sum())}; "
         f"best epoch = max_epochs: {at_max} ({100 * at_max / len(h):.1f}%)\n"
     )
-    print(out["seeds"].to_markdown(index=False))
+    print(md_table(out["seeds"], index=False))
     if ctx:
         ctx.cleanup()
 
