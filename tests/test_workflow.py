@@ -68,8 +68,8 @@ ENSEMBLE_SIZE_COUNTS = {
     "ensemble_size_metrics": 1,
     "figure": 1,
 }
-# fig2, fig5a-d, supp_fig8, supp_fig11, supp_fig12
-SHARED_COUNTS = {"evaluate": 1, "figure": 8, "all": 1}
+# performance and training-health tables; fig2, fig5a-d, supp_fig8, supp_fig11, supp_fig12
+SHARED_COUNTS = {"evaluate": 1, "training_health": 1, "figure": 8, "all": 1}
 PARTS = (STARRSEQ_COUNTS, LENTIMPRA_COUNTS, ROBUSTNESS_COUNTS, ENSEMBLE_SIZE_COUNTS, SHARED_COUNTS)
 PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
 
@@ -91,7 +91,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 809
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 810
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 166
 
@@ -112,7 +112,7 @@ def test_paper_config_robustness_part_dry_run(tmp_path):
         STARRSEQ_COUNTS,
         ROBUSTNESS_COUNTS,
         ENSEMBLE_SIZE_COUNTS,
-        {"evaluate": 1, "figure": 2, "all": 1},
+        {"evaluate": 1, "training_health": 1, "figure": 2, "all": 1},
     ):
         for k, v in part.items():
             expected[k] = expected.get(k, 0) + v
@@ -132,7 +132,7 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(LENTIMPRA_COUNTS.values()) + 10
+    assert counts.pop("total") == sum(LENTIMPRA_COUNTS.values()) + 11
     assert counts == {**LENTIMPRA_COUNTS, **SHARED_COUNTS}
     for f in ("fig5b", "fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12"):
         assert f"results/paper/figures/{f}.pdf" in res.stdout
