@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from keras import ops
 
 from degu.io.atomic import atomic_path
@@ -83,7 +84,7 @@ def _layers(model: keras.Model) -> list:
     return out
 
 
-def precise_batchnorm(net: keras.Model, x: np.ndarray, batch_size: int = 250) -> int:
+def precise_batchnorm(net: keras.Model, x: np.ndarray, batch_size: int = 500, forward=None) -> int:
     """Replace the moving mean and variance of every BatchNormalization layer of ``net`` by the
     average batch statistics of ``x`` under the current weights ("precise BN", Wu & Johnson
     2021, *Rethinking "Batch" in BatchNorm*), with dropout off.
@@ -94,7 +95,9 @@ def precise_batchnorm(net: keras.Model, x: np.ndarray, batch_size: int = 250) ->
     (measured on the tiny K562-like set: a mean offset of 0.2-0.9 in inference mode against
     0.02-0.04 in training mode, enough for early stopping to keep the constant epoch-1 model).
     Batches are run in training mode with momentum 0, one at a time, and their statistics
-    averaged, as in pycls' ``compute_precise_bn_stats``. Returns the number of BN layers.
+    averaged, as in pycls' ``compute_precise_bn_stats``. ``forward`` (default: an eager call)
+    runs ``net`` in training mode on a batch; :class:`PreciseBatchNorm` passes a compiled one,
+    traced with these settings in force. Returns the number of BN layers.
     """
     layers = _layers(net)
     bns = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -110,7 +113,7 @@ def precise_batchnorm(net: keras.Model, x: np.ndarray, batch_size: int = 250) ->
         for b in bns:
             b.momentum = 0.0  # moving statistics := this batch's statistics
         for i in range(0, len(x), batch_size):
-            net(x[i : i + batch_size].astype(np.float32), training=True)
+            (forward or (lambda b: net(b, training=True)))(x[i : i + batch_size].astype(np.float32))
             n_batches += 1
             for acc, b in zip(sums, bns, strict=True):
                 acc[0] += np.asarray(b.moving_mean, np.float64)
@@ -137,9 +140,12 @@ class PreciseBatchNorm(keras.callbacks.Callback):
         self.net = net
         idx = np.unique(np.linspace(0, len(x_train) - 1, min(int(n), len(x_train))).astype(np.int64))
         self.x = np.asarray(x_train[idx], dtype=np.float32)
+        # traced on first use, while precise_batchnorm has dropout off and momentum 0: the graph
+        # keeps those settings and is reused every epoch
+        self.forward = tf.function(lambda b: self.net(b, training=True), reduce_retracing=True)
 
     def on_test_begin(self, logs=None):
-        precise_batchnorm(self.net, self.x)
+        precise_batchnorm(self.net, self.x, forward=self.forward)
 
 
 def optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
