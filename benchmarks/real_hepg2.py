@@ -6,7 +6,7 @@ given as the first argument / DEGU_SHARED_DATA), in a scratch directory, and pri
 time, test Pearson r of standard / distilled / ensemble, the students' epistemic-head r and
 the epistemic-interval coverage before/after conformal calibration.
 
-    python benchmarks/real_hepg2.py [SHARED_DATA_DIR] [--keep WORKDIR]
+    python benchmarks/real_hepg2.py [SHARED_DATA_DIR] [--keep WORKDIR] [--width 64]
 """
 
 from __future__ import annotations
@@ -25,15 +25,20 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_config(data_dir: Path, out: Path) -> Path:
+def write_config(data_dir: Path, out: Path, width: int | None = None) -> Path:
+    """The real-data config with ``local_dir`` set; ``width`` replaces the narrow model's
+    filters, conv2_filters and dense_units (32 in the CI version)."""
     cfg = yaml.safe_load((REPO / "tests" / "configs" / "real_hepg2.yaml").read_text())
-    cfg["datasets"]["hepg2_real"]["local_dir"] = str(data_dir / "lentimpra_hepg2")
+    ds = cfg["datasets"]["hepg2_real"]
+    ds["local_dir"] = str(data_dir / "lentimpra_hepg2")
+    if width:
+        ds["model_params"].update(filters=width, conv2_filters=width, dense_units=width)
     out.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return out
 
 
-def run(data_dir: Path, work: Path, cores: int = 2) -> dict:
-    cfg = write_config(data_dir, work / "real_hepg2.yaml")
+def run(data_dir: Path, work: Path, cores: int = 2, width: int | None = None) -> dict:
+    cfg = write_config(data_dir, work / "real_hepg2.yaml", width)
     exe = Path(sys.executable).parent / "snakemake"
     start = time.perf_counter()
     res = subprocess.run(
@@ -64,13 +69,14 @@ def main() -> None:
     ap.add_argument("data", nargs="?", default=default, type=Path)
     ap.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--width", type=int, help="ResidualBind width (default: the config's 32, as in CI)")
     args = ap.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(args.data, args.keep, args.cores)
+        result = run(args.data, args.keep, args.cores, args.width)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(args.data, Path(tmp), args.cores)
+            result = run(args.data, Path(tmp), args.cores, args.width)
     print(f"wall time: {result['wall_s']:.0f} s ({args.cores} cores)")
     print("test Pearson r of activity (mean/min/max over seeds):")
     print(result["pearson"].round(3).to_string())
