@@ -105,7 +105,9 @@ def precise_batchnorm(net: keras.Model, x: np.ndarray, batch_size: int = 500, fo
     if not bns or len(x) == 0:
         return 0
     rates, momenta = [d.rate for d in drops], [b.momentum for b in bns]
-    sums = [[np.zeros(b.moving_mean.shape, np.float64), np.zeros(b.moving_mean.shape, np.float64)] for b in bns]
+    sums = [
+        [np.zeros(b.moving_mean.shape, np.float64), np.zeros(b.moving_mean.shape, np.float64)] for b in bns
+    ]
     n_batches = 0
     try:
         for d in drops:
@@ -166,6 +168,7 @@ def fit(
     verbose: int = 2,
     augment=None,
     labeller=None,
+    extra_callbacks: list | None = None,
 ) -> pd.DataFrame:
     """Compile ``model`` with Adam and ``loss``, train, restore the best epoch.
 
@@ -198,6 +201,7 @@ def fit(
                 verbose=0,
             ),
         )
+    callbacks += list(extra_callbacks or [])
     hist = model.fit(
         x_train.astype(np.float32),
         y_train.astype(np.float32),
