@@ -44,12 +44,15 @@ def test_real_hepg2_dataset_is_pair_aware_and_complete(real_run):
 def test_real_hepg2_learns_and_distils(real_run):
     _, result = real_run
     r = result["pearson"]["mean"]
-    # a narrow ResidualBind (28k parameters, 10 epochs) on ~9.8k real sequences: r ~ 0.2
-    # (measured 0.22 / 0.19 / 0.24, docs/real-data.md) -- clearly above chance, far below
-    # the paper's full model; the test guards against a pipeline that learns nothing
-    assert r["standard"] > 0.12 and r["distilled"] > 0.12 and r["ensemble"] > 0.15
-    # the ensemble of 3 is at least as good as its average member (up to seed noise)
-    assert r["ensemble"] >= r["standard"] - 0.01
+    # a narrow ResidualBind (28k parameters) on ~9.8k real sequences (docs/real-data.md): clearly
+    # above chance, below the paper's full model trained on ~110k; guards against a pipeline
+    # that learns nothing or a seed that stays at the constant solution
+    assert r["standard"] > 0.35 and r["distilled"] > 0.3
+    assert result["pearson"]["min"]["standard"] > 0.3
+    # the ensemble beats its average member
+    assert r["ensemble"] > r["standard"]
+    # the non-neural reference (ridge on k-mer counts) is fitted and scored on the same split
+    assert result["pearson"]["count"]["kmer_ridge"] == 1 and r["kmer_ridge"] > 0.3
     epi_mean = result["epistemic_r"][0]
     assert epi_mean > 0.1  # the epistemic head tracks the ensemble std (measured 0.38)
 
