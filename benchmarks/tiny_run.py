@@ -87,6 +87,13 @@ def md_table(df: pd.DataFrame, index: bool = True) -> str:
     return "\n".join(lines)
 
 
+def headline(results: Path) -> pd.DataFrame:
+    """The ensemble's test Pearson r per dataset, fraction and task (tests/expected/tiny_headline.csv)."""
+    perf = pd.read_csv(results / "metrics" / "performance.csv")
+    got = perf[(perf.method == "ensemble") & (perf.metric == "pearson")]
+    return got[["dataset", "fraction", "task", "value"]].round(4).reset_index(drop=True)
+
+
 def run(work: Path, cores: int) -> dict:
     subprocess.run(["git", "clone", "-q", "--local", str(REPO), str(work / "repo")], check=True)
     repo = work / "repo"
@@ -117,6 +124,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
+    ap.add_argument(
+        "--write-expected",
+        action="store_true",
+        help="record the headline r in tests/expected/tiny_headline.csv",
+    )
     args = ap.parse_args()
     ctx = tempfile.TemporaryDirectory() if args.keep is None else None
     work = Path(ctx.name) if ctx else args.keep
@@ -132,6 +144,10 @@ def main() -> None:
         f"best epoch = max_epochs: {at_max} ({100 * at_max / len(h):.1f}%)\n"
     )
     print(md_table(out["seeds"], index=False))
+    print()
+    print(md_table(headline(out["results"]), index=False))
+    if args.write_expected:
+        headline(out["results"]).to_csv(REPO / "tests" / "expected" / "tiny_headline.csv", index=False)
     if ctx:
         ctx.cleanup()
 

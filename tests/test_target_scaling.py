@@ -189,3 +189,19 @@ def test_weight_decay_selects_adamw():
     assert type(optimizer(TrainConfig())).__name__ == "Adam"
     opt = optimizer(TrainConfig(weight_decay=0.1))
     assert type(opt).__name__ == "AdamW" and opt.weight_decay == pytest.approx(0.1)
+
+
+def test_a_standardized_student_loads_in_a_fresh_process(tmp_path):
+    """ood_predict and ensemble jobs load students with degu.models.load_model alone."""
+    import subprocess
+    import sys
+
+    inp = keras.Input((20, 4))
+    net = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
+    TargetScaling(["mean", "epistemic"], [1.0], [2.0]).attach(net).save(tmp_path / "s.keras")
+    code = "import sys; from degu.models import load_model; print(load_model(sys.argv[1]).layers[-1].name)"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "s.keras")], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "unstandardize"

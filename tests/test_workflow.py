@@ -1,9 +1,11 @@
 """Workflow-level tests: dry-run job counts, lint/format, config errors, and a real tiny run."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -178,6 +180,11 @@ def test_bad_config_names_the_key(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
+    """A finished tiny run: run here from scratch, or (DEGU_TINY_RUN=<dir>, development only)
+    the ``results/test`` of a run already made with the same commit and config."""
+    reuse = os.environ.get("DEGU_TINY_RUN")
+    if reuse:
+        return Path(reuse)
     work = tmp_path_factory.mktemp("tiny")
     res = run_snakemake(
         ["--cores", "2", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(work)],
@@ -557,7 +564,9 @@ def test_tiny_run_no_junk_seeds(tiny_run):
         )
     ]
     for ds in ("k562", "hepg2"):
-        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv").drop_duplicates(["method", "seed"])
+        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv").drop_duplicates(
+            ["method", "seed"]
+        )
         groups += [g["pearson"] for _, g in cal[cal.seed.notna()].groupby("method")]
     rob = pd.read_csv(tiny_run / "metrics" / "robustness.csv")
     rob = rob[(rob.metric == "pearson") & (rob["shift"] == "none") & rob.seed.notna()]

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from degu.config import conformal_min_n
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
@@ -429,8 +429,9 @@ def carve_calibration_split(
     of the ids), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
 
     Models then early-stop on the remaining ``Val`` and never see ``Cal``, on which the
-    conformal scale is calibrated. ``Cal`` must hold at least ``ceil(1/alpha) - 1`` records
-    so that the conformal quantile ``ceil((n+1)(1-alpha))`` exists.
+    conformal scale is calibrated. ``Cal`` must hold at least
+    :func:`degu.config.conformal_min_n` records (19 at alpha 0.05), so that the conformal
+    quantile ``ceil((n+1)(1-alpha))`` exists.
     """
     key = "uncertainty.calibration_split"
     if source not in ("val", "train"):
@@ -446,7 +447,7 @@ def carve_calibration_split(
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     stems = np.array([lentimpra.pair_stem(str(i), pattern) for i in pool.ids], dtype=object)
     kept, carved = carve_groups(stems, fraction, seed)
-    need = math.ceil(1 / alpha) - 1
+    need = conformal_min_n(alpha)
     if len(carved) < need or len(kept) == 0:
         raise DeguInputError(
             f"{key}: fraction {fraction} of {pool_name} ({len(pool.ids)} records) gives a calibration "

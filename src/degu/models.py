@@ -157,5 +157,10 @@ def build_model(
 
 
 def load_model(path) -> keras.Model:
-    """Load a ``.keras`` model in safe mode (no arbitrary code/pickles), without compiling."""
+    """Load a ``.keras`` model in safe mode (no arbitrary code/pickles), without compiling.
+
+    Imports the modules whose registered classes a saved model may hold (a student's
+    ``Unstandardize`` output layer), so a model loads in any process."""
+    import degu.distill  # noqa: F401  (registers degu>Unstandardize)
+
     return keras.models.load_model(path, compile=False, safe_mode=True)
