@@ -81,7 +81,8 @@ def test_training_health_from_a_history():
 def test_training_health_job_table_and_missing_record(tmp_path):
     paths = []
     for seed, best in ((0, 1), (1, 5)):
-        p = tmp_path / f"p{seed}.h5"
+        p = tmp_path / "teacher" / f"seed{seed}" / "predictions.h5"
+        p.parent.mkdir(parents=True)
         with h5py.File(p, "w") as f:
             f.attrs["method"] = "standard"
             f.attrs["seed"] = seed
@@ -101,6 +102,7 @@ def test_training_health_job_table_and_missing_record(tmp_path):
         "dataset",
         "fraction",
         "method",
+        "model",
         "seed",
         "best_epoch",
         "stopped_epoch",
@@ -109,6 +111,7 @@ def test_training_health_job_table_and_missing_record(tmp_path):
         "final_lr",
     ]
     assert back["best_epoch"].tolist() == [1, 5] and len(table) == 2
+    assert set(back["model"]) == {"teacher"}
     bad = tmp_path / "old.h5"
     with h5py.File(bad, "w") as f:
         f.attrs["method"] = "standard"

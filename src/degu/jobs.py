@@ -281,6 +281,7 @@ TRAINING_COLUMNS = [
     "dataset",
     "fraction",
     "method",
+    "model",
     "seed",
     "best_epoch",
     "stopped_epoch",
@@ -292,7 +293,9 @@ TRAINING_COLUMNS = [
 
 def training_health_job(*, models: list[dict], out_csv) -> pd.DataFrame:
     """One row per trained model (``models`` items: ``{"dataset", "fraction", "path"}``, the
-    path of its predictions file) with the health :func:`train_model_job` recorded."""
+    path of its predictions file ``.../<model>/seed<seed>/predictions.h5``) with the health
+    :func:`train_model_job` recorded. ``model`` is the model directory (teacher, student,
+    student_k2, evoaug_teacher, ...): several share a ``method`` label."""
     from degu.io.atomic import atomic_path
 
     rows = []
@@ -305,13 +308,12 @@ def training_health_job(*, models: list[dict], out_csv) -> pd.DataFrame:
                 "dataset": m["dataset"],
                 "fraction": float(m["fraction"]),
                 "method": attrs["method"],
+                "model": Path(m["path"]).parent.parent.name,
                 "seed": int(attrs["seed"]),
                 **json.loads(attrs["health"]),
             }
         )
-    table = pd.DataFrame(rows, columns=TRAINING_COLUMNS).sort_values(
-        ["dataset", "fraction", "method", "seed"]
-    )
+    table = pd.DataFrame(rows, columns=TRAINING_COLUMNS).sort_values(["dataset", "fraction", "model", "seed"])
     at_first = int((table["best_epoch"] == 1).sum())
     at_max = int((table["best_epoch"] == table["max_epochs"]).sum())
     log.info("%d models: best epoch = 1 for %d, = max_epochs for %d", len(table), at_first, at_max)
