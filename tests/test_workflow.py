@@ -551,7 +551,7 @@ def test_tiny_run_no_junk_seeds(tiny_run):
     """Issue 10: within every (dataset, fraction, method[, task]) that learns (median r > 0.2;
     the shuffle-only students do not, by design) no seed is left behind: each reaches at least
     half the group's median test r, for the main grid, the baselines and the robustness
-    procedures. (Before the fix, stuck seeds reached 0.004-0.07 beside medians of 0.36-0.74.)
+    procedures. (Before the fix, seeds stuck at r 0.004-0.07 sat beside seeds at 0.36-0.75.)
     The issue's stricter goal, no seed more than 0.10 below the median, is not met by
     models still improving at their epoch budget: docs/tiny-run.md."""
     perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
