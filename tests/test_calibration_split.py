@@ -282,3 +282,37 @@ def test_prediction_jobs_write_cal(tmp_path):
     )
     mc = hdf5.read_arrays(tmp_path / "mc.h5")
     assert mc["Cal/mean"].shape == mc["Cal/std"].shape == (sizes["Cal"], 2)
+
+
+def test_carve_keeps_pairs_found_only_by_sequence_together(tmp_path):
+    """Records named without a reverse suffix but whose sequences are reverse complements are
+    one pair for the main split (degu.pairs) and so for the Cal carve as well."""
+    from degu.encoding import reverse_complement
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(150):
+        core = "".join(rng.choice(list("ACGT"), 40))
+        rows.append((f"e{i}", core, float(rng.normal())))
+        rows.append((f"e{i}_rc", reverse_complement(core), float(rng.normal())))  # not matched by name
+    table = tmp_path / "t.tsv"
+    pd.DataFrame(rows, columns=["id", "seq", "y"]).to_csv(table, sep="\t", index=False)
+    out = tmp_path / "d.h5"
+    prepare_dataset(
+        "table",
+        tmp_path,
+        out,
+        tasks=["a"],
+        files={"table": "t.tsv"},
+        id_column="id",
+        sequence_column="seq",
+        activity_columns=["y"],
+        seq_len=40,
+        reverse_pattern="_Reversed$",
+        calibration_split={"source": "val", "fraction": 0.5, "seed": 1, "alpha": 0.1},
+    )
+    owner = {}
+    for split in ("Train", "Val", "Test", "Cal"):
+        for name in ids_of(out, split):
+            assert owner.setdefault(name.removesuffix("_rc"), split) == split, name
+    assert len(ids_of(out, "Cal")) >= 9

@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from degu.config import conformal_min_n
-from degu.encoding import one_hot
+from degu.encoding import decode, one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
 from degu.io.compression import sniff
+from degu.pairs import orientation_groups
 from degu.splits import carve_groups, grouped_split
 
 log = logging.getLogger("degu")
@@ -133,8 +134,6 @@ def _write_split_table(
     with ``aleatoric``, an ``aleatoric`` column) and the dataset file; shared by the
     ``lentimpra`` and ``table`` assays. Pairs are found by name and by sequence
     (:func:`degu.pairs.orientation_groups`); ``orientation_pairs``: finding none is an error."""
-    from degu.pairs import orientation_groups
-
     split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     names = table["name"].to_numpy(dtype=object)
@@ -425,8 +424,8 @@ def carve_calibration_split(
     reverse_pattern: str | None = None,
 ) -> dict[str, int]:
     """Move about ``fraction`` of the ``source`` split ("val" or "train") of a prepared dataset
-    into a new ``Cal`` split, by whole forward/reverse pairs (``degu.io.lentimpra.pair_stem``
-    of the ids), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
+    into a new ``Cal`` split, by whole forward/reverse pairs (found by name and by sequence, as
+    for the main split: :func:`degu.pairs.orientation_groups`), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
 
     Models then early-stop on the remaining ``Val`` and never see ``Cal``, on which the
     conformal scale is calibrated. ``Cal`` must hold at least
@@ -445,7 +444,8 @@ def carve_calibration_split(
     pool_name = {"val": "Val", "train": "Train"}[source]
     pool = splits[pool_name]
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
-    stems = np.array([lentimpra.pair_stem(str(i), pattern) for i in pool.ids], dtype=object)
+    # the same pairs as the main split: by name and by sequence (degu.pairs)
+    stems, _ = orientation_groups(pool.ids, decode(pool.X), pattern)
     kept, carved = carve_groups(stems, fraction, seed)
     need = conformal_min_n(alpha)
     if len(carved) < need or len(kept) == 0:

@@ -66,17 +66,17 @@ class TargetScaling:
         sd = act.std(axis=0)
         return cls(heads, act.mean(axis=0), np.where(sd > 0, sd, 1.0))
 
-    def _columns(self) -> tuple[np.ndarray, np.ndarray]:
+    def columns(self) -> tuple[np.ndarray, np.ndarray]:
         """Per output column: offset and factor of the inverse map ``y = z * factor + offset``."""
         offset = np.concatenate([self.mean if h == "mean" else np.zeros_like(self.mean) for h in self.heads])
         return offset, np.tile(self.scale, len(self.heads))
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        offset, factor = self._columns()
+        offset, factor = self.columns()
         return ((np.asarray(y, dtype=np.float64) - offset) / factor).astype(np.float32)
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
-        offset, factor = self._columns()
+        offset, factor = self.columns()
         return (np.asarray(z, dtype=np.float64) * factor + offset).astype(np.float32)
 
     def to_dict(self) -> dict:
@@ -84,7 +84,7 @@ class TargetScaling:
 
     def attach(self, model: keras.Model) -> keras.Model:
         """``model`` followed by the inverse map: a model that predicts in activity units."""
-        offset, factor = self._columns()
+        offset, factor = self.columns()
         out = Unstandardize(offset.tolist(), factor.tolist(), name="unstandardize")(model.output)
         return keras.Model(model.input, out, name=model.name)
 
@@ -134,7 +134,7 @@ class EnsembleLabeller:
         self.aleatoric = bool(aleatoric)
         self.scaling = None
         if scaling is not None:  # labels in the student's standardized units
-            offset, factor = scaling._columns()
+            offset, factor = scaling.columns()
             self.scaling = (offset.astype(np.float32), factor.astype(np.float32))
         width = self.n_tasks * (2 if aleatoric else 1)
         for t in self.teachers:
