@@ -15,6 +15,7 @@ environment's Snakemake, and prints Markdown tables for docs/tiny-run.md:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -104,6 +105,8 @@ def run(work: Path, cores: int) -> dict:
         cwd=repo,
         capture_output=True,
         text=True,
+        # the clone's own library, not whatever checkout this environment installed in editable mode
+        env={**os.environ, "PYTHONPATH": str(repo / "src")},
     )
     wall = time.perf_counter() - t0
     if res.returncode != 0:
