@@ -1,0 +1,130 @@
+"""A model's outputs as one concept: named heads, each with one column per task.
+
+Every model in this project writes its outputs head by head along the last axis:
+``[head_1 task_1..T, head_2 task_1..T, ...]``, e.g. a DEGU student for tasks (Dev, Hk) with
+heads (mean, epistemic) has columns ``[Dev mean, Hk mean, Dev epistemic, Hk epistemic]``.
+A profile model has the same layout on the last axis of an (N, L, k*T) output (``length`` = L).
+:class:`HeadLayout` is the only place that knows this: it splits prediction arrays into heads,
+stacks heads back, and says which columns belong to which head. It works on NumPy arrays and on
+backend tensors alike (it only slices and concatenates the last axis).
+
+Head names used by the pipeline: ``mean`` (activity), ``epistemic`` and ``aleatoric`` (stds),
+``logvar`` (heteroscedastic log variance), ``gamma``/``nu``/``alpha``/``beta`` (evidential raw
+outputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: heads whose values are standard deviations (rescaled, never shifted, by target scaling)
+STD_HEADS = ("epistemic", "aleatoric")
+
+
+@dataclass(frozen=True)
+class HeadLayout:
+    heads: tuple[str, ...]
+    tasks: tuple[str, ...]
+    length: int | None = None  # profile outputs: positions per sequence; None for scalar outputs
+
+    def __post_init__(self):
+        object.__setattr__(self, "heads", tuple(str(h) for h in self.heads))
+        object.__setattr__(self, "tasks", tuple(str(t) for t in self.tasks))
+        if not self.heads or not self.tasks:
+            raise ValueError(
+                f"a head layout needs at least one head and one task, got {self.heads}, {self.tasks}"
+            )
+        for what, names in (("head", self.heads), ("task", self.tasks)):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"duplicate {what} name(s) {dup} in {list(names)}")
+        if self.length is not None and int(self.length) < 1:
+            raise ValueError(f"profile length must be >= 1, got {self.length}")
+
+    @classmethod
+    def blocks(cls, n_heads: int, n_tasks: int) -> HeadLayout:
+        """An anonymous layout of ``n_heads`` blocks of ``n_tasks`` columns (losses know no names)."""
+        return cls(tuple(f"head{k}" for k in range(n_heads)), tuple(f"task{j}" for j in range(n_tasks)))
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def width(self) -> int:
+        """Number of output columns (the last axis)."""
+        return len(self.heads) * len(self.tasks)
+
+    def __contains__(self, head: str) -> bool:
+        return head in self.heads
+
+    def columns(self, head: str) -> slice:
+        """The last-axis columns of ``head``."""
+        try:
+            k = self.heads.index(head)
+        except ValueError:
+            raise KeyError(f"no head {head!r} in {list(self.heads)}") from None
+        return slice(k * self.n_tasks, (k + 1) * self.n_tasks)
+
+    def head(self, outputs, head: str):
+        """The (..., T) part of ``outputs`` (..., width) that is ``head``."""
+        return outputs[..., self.columns(head)]
+
+    def check(self, outputs, what: str = "outputs") -> None:
+        """Raise if ``outputs`` does not have this layout's width (and length, for profiles)."""
+        shape = tuple(outputs.shape)
+        if shape[-1] != self.width:
+            raise ValueError(
+                f"{what} have {shape[-1]} columns; heads {list(self.heads)} x tasks {list(self.tasks)} "
+                f"need {self.width}"
+            )
+        if self.length is not None and (len(shape) < 3 or shape[-2] != self.length):
+            raise ValueError(
+                f"{what} have shape {shape}; a profile layout needs (..., {self.length}, {self.width})"
+            )
+
+    def split(self, outputs) -> dict:
+        """``{head: (..., T)}`` for every head, in order."""
+        self.check(outputs)
+        return {h: outputs[..., self.columns(h)] for h in self.heads}
+
+    def parts(self, outputs) -> list:
+        """The heads of ``outputs`` as a list, in order (for anonymous layouts)."""
+        return list(self.split(outputs).values())
+
+    def stack(self, parts: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> np.ndarray:
+        """Concatenate per-head arrays (each (..., T)) into the layout (..., width), float32.
+
+        ``parts`` is a mapping with exactly this layout's heads, or a sequence in head order."""
+        if isinstance(parts, Mapping):
+            missing, extra = set(self.heads) - set(parts), set(parts) - set(self.heads)
+            if missing or extra:
+                raise ValueError(f"need heads {list(self.heads)}, got {list(parts)}")
+            arrays = [parts[h] for h in self.heads]
+        else:
+            arrays = list(parts)
+            if len(arrays) != len(self.heads):
+                raise ValueError(f"need {len(self.heads)} heads {list(self.heads)}, got {len(arrays)} arrays")
+        arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1:
+            raise ValueError(f"all heads must have the same shape, got {sorted(shapes)}")
+        if arrays[0].shape[-1] != self.n_tasks:
+            raise ValueError(f"each head needs {self.n_tasks} task columns, got {arrays[0].shape[-1]}")
+        return np.concatenate(arrays, axis=-1)
+
+    def per_column(self, per_head: Mapping[str, np.ndarray]) -> np.ndarray:
+        """One value per output column from one (T,) vector per head (e.g. scaling factors)."""
+        return np.concatenate(
+            [np.broadcast_to(np.asarray(per_head[h], np.float64), (self.n_tasks,)) for h in self.heads]
+        )
+
+    def to_dict(self) -> dict:
+        return {"heads": list(self.heads), "tasks": list(self.tasks), "length": self.length}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> HeadLayout:
+        return cls(tuple(d["heads"]), tuple(d["tasks"]), d.get("length"))
