@@ -14,6 +14,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from degu.heads import STD_HEADS, HeadLayout
+
 
 @keras.saving.register_keras_serializable(package="degu")
 class DistillationLoss(keras.losses.Loss):
@@ -24,10 +26,10 @@ class DistillationLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, y_pred.dtype)
+        layout = HeadLayout.blocks(len(self.head_weights), self.n_tasks)
         total = 0.0
-        for k, w in enumerate(self.head_weights):
-            sl = slice(k * self.n_tasks, (k + 1) * self.n_tasks)
-            total = total + w * ops.mean(ops.square(y_pred[:, sl] - y_true[:, sl]), axis=-1)
+        for w, pred, true in zip(self.head_weights, layout.parts(y_pred), layout.parts(y_true), strict=True):
+            total = total + w * ops.mean(ops.square(pred - true), axis=-1)
         return total
 
     def get_config(self):
@@ -46,7 +48,7 @@ class TargetScaling:
     predicts in activity units.
     """
 
-    STD_HEADS = ("epistemic", "aleatoric")
+    STD_HEADS = STD_HEADS
 
     def __init__(self, heads, mean, scale):
         self.heads = list(heads)
@@ -61,15 +63,16 @@ class TargetScaling:
     @classmethod
     def fit(cls, y: np.ndarray, heads) -> TargetScaling:
         """Statistics of the activity head (the first ``T`` columns) of training targets."""
-        n_tasks = y.shape[1] // len(heads)
-        act = np.asarray(y[:, :n_tasks], dtype=np.float64)
+        layout = HeadLayout.blocks(len(heads), y.shape[1] // len(heads))
+        act = np.asarray(layout.parts(y)[0], dtype=np.float64)
         sd = act.std(axis=0)
         return cls(heads, act.mean(axis=0), np.where(sd > 0, sd, 1.0))
 
     def columns(self) -> tuple[np.ndarray, np.ndarray]:
         """Per output column: offset and factor of the inverse map ``y = z * factor + offset``."""
-        offset = np.concatenate([self.mean if h == "mean" else np.zeros_like(self.mean) for h in self.heads])
-        return offset, np.tile(self.scale, len(self.heads))
+        layout = HeadLayout(tuple(self.heads), tuple(f"task{j}" for j in range(len(self.mean))))
+        offset = layout.per_column({h: self.mean if h == "mean" else 0.0 for h in self.heads})
+        return offset, layout.per_column({h: self.scale for h in self.heads})
 
     def transform(self, y: np.ndarray) -> np.ndarray:
         offset, factor = self.columns()
@@ -107,11 +110,8 @@ class Unstandardize(keras.layers.Layer):
 
 def student_targets(mean: np.ndarray, *heads: np.ndarray) -> np.ndarray:
     """Concatenate per-head targets (each (N, T)) into the student layout (N, k*T)."""
-    arrays = [np.asarray(mean, dtype=np.float32)] + [np.asarray(h, dtype=np.float32) for h in heads]
-    shapes = {a.shape for a in arrays}
-    if len(shapes) != 1:
-        raise ValueError(f"all heads must have the same shape, got {sorted(shapes)}")
-    return np.concatenate(arrays, axis=1)
+    n_tasks = np.shape(mean)[-1] if np.ndim(mean) > 1 else 1
+    return HeadLayout.blocks(1 + len(heads), n_tasks).stack([mean, *heads])
 
 
 class EnsembleLabeller:
@@ -136,19 +136,22 @@ class EnsembleLabeller:
         if scaling is not None:  # labels in the student's standardized units
             offset, factor = scaling.columns()
             self.scaling = (offset.astype(np.float32), factor.astype(np.float32))
-        width = self.n_tasks * (2 if aleatoric else 1)
+        #: the teachers' outputs: activity (, aleatoric) per task
+        self.teacher_layout = HeadLayout.blocks(2 if aleatoric else 1, self.n_tasks)
+        width = self.teacher_layout.width
         for t in self.teachers:
             if t.output_shape[-1] < width:
                 raise ValueError(f"teacher {t.name} has {t.output_shape[-1]} outputs, need {width}")
 
     def __call__(self, x):
         outs = ops.stack([t(x, training=False) for t in self.teachers])  # (M, B, K)
-        act = outs[..., : self.n_tasks]
+        heads = self.teacher_layout.parts(outs[..., : self.teacher_layout.width])
+        act = heads[0]
         mean = ops.mean(act, axis=0)
         std = ops.sqrt(ops.mean(ops.square(act - mean[None]), axis=0))
         parts = [mean, std]
         if self.aleatoric:
-            parts.append(ops.mean(outs[..., self.n_tasks : 2 * self.n_tasks], axis=0))
+            parts.append(ops.mean(heads[1], axis=0))
         labels = ops.concatenate(parts, axis=-1)
         if self.scaling is not None:
             labels = (labels - self.scaling[0]) / self.scaling[1]
