@@ -43,6 +43,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import platform
 import re
 import shutil
@@ -505,23 +506,22 @@ def ensemble_metadata(members: dict[str, dict], *, run=None, conformal: dict | N
     """``degu.json`` of an ensemble of the member bundles ``{relative dir: metadata}``."""
     names, metas = list(members), list(members.values())
     check_compatible(metas, names)
-    first = metas[0]
-    heads = list(first["heads"])
+    heads = list(metas[0]["heads"])
     for name, m in zip(names, metas, strict=True):
         if m["heads"] != heads:
             raise DeguInputError(
-                f"ensemble members differ in key 'heads': {names[0]} {heads}, {name} {m['heads']}"
+                f"ensemble members differ in key 'heads': {names[0]} has {heads}, {name} has {m['heads']}"
             )
     meta = {
         "format": BUNDLE_FORMAT,
         "kind": "ensemble",
         "members": names,
-        **{k: first[k] for k in COMPATIBLE_KEYS},
+        **{k: metas[0][k] for k in COMPATIBLE_KEYS},
         "heads": heads,
         "source": {
             "run": run,
-            "dataset": first["source"].get("dataset"),
-            "fraction": first["source"].get("fraction"),
+            "dataset": metas[0]["source"].get("dataset"),
+            "fraction": metas[0]["source"].get("fraction"),
             "method": "ensemble",
             "member_seeds": [m["source"].get("seed") for m in metas],
             "std_ddof": 0,
@@ -531,6 +531,15 @@ def ensemble_metadata(members: dict[str, dict], *, run=None, conformal: dict | N
     if conformal is not None:
         meta["conformal"] = conformal
     return validate_metadata(meta, "ensemble metadata")
+
+
+def write_ensemble(out_dir, members: list, *, run=None, conformal: dict | None = None) -> Path:
+    """Write ``out_dir/degu.json``: an ensemble of the bundles ``members`` (directories, stored
+    relative to ``out_dir``); returns ``out_dir``."""
+    out_dir = Path(out_dir)
+    rel = {os.path.relpath(Path(m).resolve(), out_dir.resolve()): read_metadata(m) for m in members}
+    _write_json(out_dir / META_NAME, ensemble_metadata(rel, run=run, conformal=conformal))
+    return out_dir
 
 
 def bundle_job(
@@ -588,15 +597,11 @@ def bundle_job(
     unknown = [n for n in ensemble_members if n not in metas]
     if unknown:
         raise ValueError(f"ensemble members {unknown} are not among the bundled models {list(metas)}")
-    ens = ensemble_metadata(
-        {f"../{n}": metas[n] for n in ensemble_members},
-        run=run,
-        conformal=conformal_entry(
-            table, calibration_csv, dataset=dataset, method="ensemble", seed=None, alpha=alpha, split=split
-        ),
+    ens_conformal = conformal_entry(
+        table, calibration_csv, dataset=dataset, method="ensemble", seed=None, alpha=alpha, split=split
     )
-    _write_json(out_dir / ENSEMBLE_NAME / META_NAME, ens)
-    written.append(out_dir / ENSEMBLE_NAME)
+    members = [out_dir / n for n in ensemble_members]
+    written.append(write_ensemble(out_dir / ENSEMBLE_NAME, members, run=run, conformal=ens_conformal))
     log.info("%s: %d bundles in %s (adaptors %s)", dataset, len(written), out_dir, flanks)
     return written
 
@@ -610,4 +615,6 @@ __all__ = [
     "model_metadata",
     "read_metadata",
     "validate_metadata",
+    "write_bundle",
+    "write_ensemble",
 ]
