@@ -1,11 +1,9 @@
 """Workflow-level tests: dry-run job counts, lint/format, config errors, and a real tiny run."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -21,7 +19,8 @@ from conftest import REPO, run_snakemake
 # (200 + 200) and 20 label jobs; on the two aleatoric datasets at fraction 1.0: 10
 # heteroscedastic + 10 evidential models each (40), 10 MC-dropout jobs each (20), one
 # heteroscedastic-ensemble label job each (2), 10 heteroscedastic-distilled students each (20),
-# one calibration job each (2); one k-mer ridge reference per dataset (4).
+# one calibration job each (2) and one model-bundle job each (2); one k-mer ridge reference per
+# dataset (4).
 STARRSEQ_COUNTS = {
     "download": 6,
     "prepare": 1,
@@ -45,6 +44,7 @@ LENTIMPRA_COUNTS = {
     "train_student": 200,
     "train_het_student": 20,
     "calibration": 2,
+    "bundles": 2,
 }
 # Covariate shift and EvoAug on STARR-seq (fraction 1.0): 10 EvoAug teachers (the oracle) and
 # their labels, 10 EvoAug students, 10 students distilled statically from the oracle, 3 x 10
@@ -93,7 +93,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 810
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 812
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 166
 
@@ -176,22 +176,6 @@ def test_bad_config_names_the_key(tmp_path):
 
 
 # ---------------------------------------------------------------- real tiny run
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """A finished tiny run: run here from scratch, or (DEGU_TINY_RUN=<dir>, development only)
-    the ``results/test`` of a run already made with the same commit and config."""
-    reuse = os.environ.get("DEGU_TINY_RUN")
-    if reuse:
-        return Path(reuse)
-    work = tmp_path_factory.mktemp("tiny")
-    res = run_snakemake(
-        ["--cores", "2", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(work)],
-        timeout=3600,  # 36 min on 2 cores (measured, docs/tiny-run.md); generous for a slower CI machine
-    )
-    assert res.returncode == 0, res.stderr[-5000:]
-    return work / "results" / "test"
 
 
 @pytest.mark.workflow

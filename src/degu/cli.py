@@ -1,4 +1,4 @@
-"""Command-line interface: ``degu simulate starrseq``, ``degu prepare``, ``degu validate-config``."""
+"""Command-line interface: ``degu simulate``, ``degu prepare``, ``degu validate-config``, ``degu predict``."""
 
 from __future__ import annotations
 
@@ -84,6 +84,35 @@ def _validate_config(args) -> None:
     print(f"{args.config}: valid")
 
 
+def _predict(args) -> None:
+    from degu.predict import predict_file
+
+    summary = predict_file(
+        args.model,
+        args.input,
+        args.out,
+        batch_size=args.batch_size,
+        interval=args.interval,
+        id_column=args.id_column,
+        sequence_column=args.sequence_column,
+        threads=args.threads,
+        progress=False if args.no_progress else None,
+    )
+    where = args.out or "standard output"
+    if summary["interval"] is None:
+        how = "no uncertainty head, no interval"
+    else:
+        level = f"{100 * (1 - summary['alpha']):g}%"
+        how = f"{level} interval from the {summary['interval']} std"
+        scale = summary["conformal_scale"]
+        if summary["conformal_split"] is not None:
+            lam = "inf" if scale is None else f"{scale:.4g}"
+            how += f"; conformal scale {lam} (calibrated on {summary['conformal_split']})"
+    print(f"degu predict: {summary['n']} sequences -> {where} ({how})", file=sys.stderr)
+    for note in summary["notes"]:
+        print(f"degu predict: note: {note}", file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line too: ``degu: error: ...`` and exit code 2."""
 
@@ -154,6 +183,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--schema", default=None, help="default: the repository's workflow/schemas/config.schema.yaml"
     )
     val.set_defaults(func=_validate_config)
+
+    pr = sub.add_parser(
+        "predict",
+        help="apply a model bundle (or an ensemble of them) to new sequences",
+        description="One row per sequence: activity, epistemic/aleatoric/total std and the interval "
+        "before and after the bundle's conformal scale (docs/predict.md).",
+    )
+    pr.add_argument(
+        "--model",
+        action="append",
+        required=True,
+        help="bundle directory, its degu.json or its .keras file; repeat for an ensemble "
+        "(or give a pipeline ensemble bundle)",
+    )
+    pr.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    pr.add_argument(
+        "--out", default=None, help="output table (.tsv; .csv for commas); default: standard output"
+    )
+    pr.add_argument("--batch-size", type=int, default=1000, help="sequences per prediction batch")
+    pr.add_argument(
+        "--interval",
+        choices=["total", "epistemic", "aleatoric"],
+        default=None,
+        help="the std the intervals use (default: total if the model has both kinds, else the one it has)",
+    )
+    pr.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
+    pr.add_argument(
+        "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
+    )
+    pr.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
+    pr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    pr.set_defaults(func=_predict)
     return parser
 
 

@@ -359,7 +359,7 @@ def figure_inputs(figure):
 
 
 def all_targets():
-    return [f"{OUT}/metrics/training.csv"] + [
+    return [f"{OUT}/metrics/training.csv", *BUNDLE_TARGETS] + [
         f"{OUT}/figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png", "csv")
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +57,28 @@ def read_fasta(
         character outside A/C/G/T(/N) or (``unique_ids``) a repeated identifier. The message
         names the file, the line and the record.
     """
+    records = list(iter_fasta(path, length=length, n_policy=n_policy, unique_ids=unique_ids))
+    if not records:
+        raise DeguInputError(f"{Path(path)}: no FASTA records found")
+    return records
+
+
+def iter_fasta(
+    path: str | os.PathLike,
+    *,
+    length: int | None = None,
+    n_policy: str = "zeros",
+    unique_ids: bool = True,
+) -> Iterator[FastaRecord]:
+    """The records of :func:`read_fasta` one at a time (same checks and messages), for files
+    too large to hold in memory. An empty file yields nothing."""
     path = Path(path)
-    records: list[FastaRecord] = []
     seen: dict[str, int] = {}
     header: tuple[str, int] | None = None
     chunks: list[str] = []
     chunk_lines: list[int] = []
 
-    def finish() -> None:
+    def finish() -> FastaRecord:
         assert header is not None
         rid, hline = header
         seq = "".join(chunks)
@@ -88,14 +103,14 @@ def read_fasta(
                 f"{path}:{hline}: record '{rid}' has length {len(seq)}, expected {length}"
                 + (" (truncated record?)" if len(seq) < length else "")
             )
-        records.append(FastaRecord(rid, seq, hline))
+        return FastaRecord(rid, seq, hline)
 
     with _open_text(path) as fh:
         for lineno, raw in enumerate(_lines(fh, path), start=1):
             line = raw.rstrip("\r\n")
             if line.startswith(">"):
                 if header is not None:
-                    finish()
+                    yield finish()
                 rid = line[1:].strip().split()[0] if line[1:].strip() else ""
                 if not rid:
                     raise DeguInputError(f"{path}:{lineno}: empty FASTA header")
@@ -103,7 +118,8 @@ def read_fasta(
                     raise DeguInputError(
                         f"{path}:{lineno}: duplicate record id '{rid}' (first seen on line {seen[rid]})"
                     )
-                seen[rid] = lineno
+                if unique_ids:
+                    seen[rid] = lineno
                 header = (rid, lineno)
                 chunks, chunk_lines = [], []
             elif not line.strip():
@@ -114,10 +130,7 @@ def read_fasta(
                 chunks.append(line.strip())
                 chunk_lines.append(lineno)
     if header is not None:
-        finish()
-    if not records:
-        raise DeguInputError(f"{path}: no FASTA records found")
-    return records
+        yield finish()
 
 
 def write_fasta(path: str | os.PathLike, ids: list[str], seqs: list[str]) -> None:
