@@ -45,3 +45,22 @@ def test_per_column_and_dict_round_trip():
     np.testing.assert_array_equal(lay.per_column({"mean": [1, 2], "epistemic": 0}), [1, 2, 0, 0])
     assert HeadLayout.from_dict(lay.to_dict()) == lay
     assert HeadLayout.blocks(3, 2).width == 6
+
+
+def test_estimates_decode_every_head_set_the_pipeline_writes():
+    from degu.heads import estimates
+    from degu.uncertainty import evidential_outputs
+
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(5, 4)).astype(np.float32)
+    student = estimates(raw[:, :3], HeadLayout(("mean", "epistemic", "aleatoric"), ("K562",)))
+    assert sorted(student) == ["activity", "aleatoric", "epistemic"]
+    np.testing.assert_array_equal(student["epistemic"], raw[:, 1:2])
+    het = estimates(raw[:, :2], HeadLayout(("mean", "logvar"), ("K562",)))
+    np.testing.assert_allclose(
+        het["aleatoric"][:, 0], np.sqrt(np.exp(raw[:, 1].astype(np.float64))), rtol=1e-12
+    )
+    ev = estimates(raw, HeadLayout(("gamma", "nu", "alpha", "beta"), ("K562",)))
+    ref = evidential_outputs(raw)
+    np.testing.assert_array_equal(ev["epistemic"][:, 0], ref["epistemic_std"])
+    np.testing.assert_array_equal(ev["activity"][:, 0], raw[:, 0])

@@ -128,3 +128,36 @@ class HeadLayout:
     @classmethod
     def from_dict(cls, d: Mapping) -> HeadLayout:
         return cls(tuple(d["heads"]), tuple(d["tasks"]), d.get("length"))
+
+
+#: raw head sets of the uncertainty baselines, decoded by :func:`estimates`
+HETEROSCEDASTIC_HEADS = ("mean", "logvar")
+EVIDENTIAL_HEADS = ("gamma", "nu", "alpha", "beta")
+
+
+def estimates(outputs: np.ndarray, layout: HeadLayout) -> dict[str, np.ndarray]:
+    """What one model's outputs (N, width) say, each (N, T): ``activity`` and whichever of the
+    ``epistemic`` and ``aleatoric`` standard deviations the model predicts.
+
+    Heads named ``mean``/``epistemic``/``aleatoric`` are taken as they are; a heteroscedastic
+    model's ``logvar`` becomes the aleatoric std ``exp(logvar / 2)``; an evidential model's
+    Normal-Inverse-Gamma outputs become its mean, aleatoric and epistemic std
+    (:func:`degu.uncertainty.evidential_outputs`). Other heads are returned under their names."""
+    if layout.heads == HETEROSCEDASTIC_HEADS:
+        from degu.uncertainty import heteroscedastic_std
+
+        parts = layout.split(outputs)
+        return {"activity": parts["mean"], "aleatoric": heteroscedastic_std(parts["logvar"])}
+    if layout.heads == EVIDENTIAL_HEADS:
+        if layout.n_tasks != 1:
+            raise ValueError(f"evidential models are single-task, got tasks {list(layout.tasks)}")
+        from degu.uncertainty import evidential_outputs
+
+        layout.check(outputs)
+        ev = evidential_outputs(outputs)
+        return {
+            "activity": ev["mean"][:, None],
+            "epistemic": ev["epistemic_std"][:, None],
+            "aleatoric": ev["aleatoric_std"][:, None],
+        }
+    return {("activity" if h == "mean" else h): v for h, v in layout.split(outputs).items()}

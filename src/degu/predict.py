@@ -127,32 +127,21 @@ def open_models(paths: list) -> Predictor:
     return pred
 
 
-def decode_outputs(raw: np.ndarray, heads: list[str], n_tasks: int) -> dict[str, np.ndarray]:
-    """Split one model's raw outputs (N, K) into ``activity`` and the stds it has, each (N, T)."""
-    if tuple(heads) == ("mean", "logvar"):
-        from degu.uncertainty import heteroscedastic_std
+def decode_outputs(
+    raw: np.ndarray, heads: list[str], n_tasks: int, tasks: list[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Split one model's raw outputs (N, K) into ``activity`` and the stds it has, each (N, T)
+    (:func:`degu.heads.estimates`)."""
+    from degu.heads import HeadLayout, estimates
 
-        return {"activity": raw[:, :1], "aleatoric": heteroscedastic_std(raw[:, 1:2])}
-    if tuple(heads) == ("gamma", "nu", "alpha", "beta"):
-        from degu.uncertainty import evidential_outputs
-
-        ev = evidential_outputs(raw)
-        return {
-            "activity": ev["mean"][:, None],
-            "epistemic": ev["epistemic_std"][:, None],
-            "aleatoric": ev["aleatoric_std"][:, None],
-        }
-    out = {}
-    for k, head in enumerate(heads):
-        out["activity" if head == "mean" else head] = raw[:, k * n_tasks : (k + 1) * n_tasks]
-    return out
+    return estimates(raw, HeadLayout(tuple(heads), tuple(tasks or (f"task{j}" for j in range(n_tasks)))))
 
 
 def combine(outputs: list[np.ndarray], metas: list[dict]) -> dict[str, np.ndarray]:
     """Activity and uncertainty stds (each (N, T)) of one model or of an ensemble of them,
     formed as the pipeline's ensemble labels (:func:`degu.jobs.ensemble_labels_job`)."""
     n_tasks = len(metas[0]["tasks"])
-    parts = [decode_outputs(o, m["heads"], n_tasks) for o, m in zip(outputs, metas, strict=True)]
+    parts = [decode_outputs(o, m["heads"], n_tasks, m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
     if len(parts) == 1:
         return parts[0]
     from degu.ensemble import ensemble_stats
