@@ -12,7 +12,7 @@ from scipy import stats
 
 from degu.distill import EnsembleLabeller, TargetScaling
 from degu.ensemble import ensemble_stats, predict_members
-from degu.jobs import training_health, training_health_job
+from degu.jobs.health import training_health, training_health_job
 from degu.metrics import correlation_ci
 from degu.models import load_model
 

@@ -1,6 +1,6 @@
 """Snakemake script: train a teacher, a DEGU student or an uncertainty baseline."""
 
-from degu.jobs import train_model_job
+from degu.jobs.train import train_model_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])
