@@ -4,14 +4,14 @@
 
 rule train_teacher:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
         model=model_file("teacher", "model.keras"),
         history=model_file("teacher", "history.csv"),
         predictions=model_file("teacher", "predictions.h5"),
     log:
-        "results/{run}/logs/train_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)
@@ -34,14 +34,14 @@ rule train_teacher:
 # the covariate-shift analysis and the EvoAug teachers of Supp. Fig. 2.
 rule train_evoaug_teacher:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
         model=model_file("evoaug_teacher", "model.keras"),
         history=model_file("evoaug_teacher", "history.csv"),
         predictions=model_file("evoaug_teacher", "predictions.h5"),
     log:
-        "results/{run}/logs/train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)

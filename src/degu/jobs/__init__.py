@@ -20,8 +20,8 @@ module                   rule file(s)                     jobs
                                                           ``oracle_activity_table``,
                                                           ``ood_predict_job``,
                                                           ``robustness_metrics_job``
-``jobs.ensemble_size``   evaluate                         ``ensemble_size_metrics_job``
-``jobs.health``          evaluate                         ``training_health_job``
+``jobs.ensemble_size``   ensemble_size                    ``ensemble_size_metrics_job``
+``jobs.health``          health                           ``training_health_job``
 =======================  ===============================  ======================================
 
 Import from the module (``from degu.jobs.train import train_model_job``); this package

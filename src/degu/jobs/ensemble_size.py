@@ -1,4 +1,4 @@
-"""Teacher-ensemble size (rule ensemble_size_metrics, Supp. Fig. 3): test metrics of the first k
+"""Teacher-ensemble size (rules/ensemble_size.smk, Supp. Fig. 3): test metrics of the first k
 teachers, their ensemble and the students distilled from it, per k."""
 
 from __future__ import annotations

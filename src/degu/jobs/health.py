@@ -1,4 +1,4 @@
-"""Training health (rule training_health): best and last epoch, budget and final learning rate."""
+"""Training health (rules/health.smk): best and last epoch, budget and final learning rate."""
 
 from __future__ import annotations
 
