@@ -25,6 +25,8 @@ rule train_baseline:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role=lambda wc: wc.role,
+        method=lambda wc: wc.role,
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -82,6 +84,8 @@ rule train_het_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method="heteroscedastic_distill",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),

@@ -26,6 +26,10 @@ rule train_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method=lambda wc: (
+            "oracle_distilled" if wc.student == "oracle_student" else "distilled"
+        ),
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -58,6 +62,8 @@ rule train_evoaug_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method="evoaug_distilled",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -97,6 +103,8 @@ rule train_dynamic_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method=lambda wc: f"dynamic_{wc.scheme}",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
