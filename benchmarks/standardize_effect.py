@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=REPO / "config" / "test.yaml")
     args = ap.parse_args()
     from degu.io import hdf5
-    from degu.jobs import train_model_job
+    from degu.jobs.train import train_model_job
 
     cfg = yaml.safe_load(args.config.read_text())
     print("| dataset | seed | standardized (pipeline) | raw targets | ensemble |")

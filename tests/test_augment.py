@@ -296,7 +296,7 @@ def test_training_job_fine_tune_stage_never_augments(tmp_path, monkeypatch):
     """Through train_model_job: every augmentation call happens in the first stage."""
     import degu.augment
     from degu.datasets import prepare_starrseq
-    from degu.jobs import train_model_job
+    from degu.jobs.train import train_model_job
     from degu.simulate import simulate_starrseq
     from degu.splits import write_subsets
 

@@ -14,7 +14,7 @@ from degu.datasets import carve_calibration_split, prepare_dataset
 from degu.errors import DeguInputError
 from degu.io import hdf5
 from degu.io.lentimpra import pair_stem
-from degu.jobs import CALIBRATION_COLUMNS, CALIBRATION_VAL_COLUMNS, calibration_job
+from degu.jobs.calibration import CALIBRATION_COLUMNS, CALIBRATION_VAL_COLUMNS, calibration_job
 from degu.simulate import simulate_lentimpra
 
 LENTI = {
@@ -235,7 +235,9 @@ def test_prediction_jobs_write_cal(tmp_path):
     """A tiny DeepSTARR-shaped teacher on a few dozen sequences: train_model_job,
     ensemble_labels_job and mc_dropout_job predict the Cal split too."""
     from degu.datasets import prepare_starrseq
-    from degu.jobs import ensemble_labels_job, mc_dropout_job, train_model_job
+    from degu.jobs.baselines import mc_dropout_job
+    from degu.jobs.labels import ensemble_labels_job
+    from degu.jobs.train import train_model_job
     from degu.simulate import simulate_starrseq
     from degu.splits import write_subsets
 

@@ -11,7 +11,8 @@ from conftest import REPO, run_snakemake
 from scipy import sparse, stats
 
 from degu.io import hdf5
-from degu.kmer import kmer_counts, kmer_ridge_job, select_and_fit
+from degu.jobs.reference import kmer_ridge_job
+from degu.kmer import kmer_counts, select_and_fit
 from degu.splits import read_subset, write_subsets
 
 BASES = "ACGT"
@@ -113,7 +114,7 @@ def test_grid_is_chosen_on_validation_not_test(tmp_path):
 def test_job_file_and_metrics_rows(tmp_path):
     from sklearn.linear_model import Ridge
 
-    from degu.jobs import evaluate_job
+    from degu.jobs.evaluate import evaluate_job
 
     rng = np.random.default_rng(2)
     s = write_toy_dataset(tmp_path / "d.h5", rng)

@@ -1,18 +1,14 @@
-"""Issue 10: standardized student targets, training health, correlation intervals."""
+"""Issue 10: standardized student targets and correlation intervals (training health:
+test_jobs_health.py)."""
 
-import json
-
-import h5py
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
 from scipy import stats
 
 from degu.distill import EnsembleLabeller, TargetScaling
 from degu.ensemble import ensemble_stats, predict_members
-from degu.jobs import training_health, training_health_job
 from degu.metrics import correlation_ci
 from degu.models import load_model
 
@@ -63,64 +59,6 @@ def test_dynamic_labels_are_standardized_like_the_static_ones():
     mean, std = ensemble_stats(members[..., :1])
     raw = np.concatenate([mean, std, members[..., 1:].mean(0)], 1)
     np.testing.assert_allclose(got, sc.transform(raw), rtol=1e-4, atol=1e-4)
-
-
-def test_training_health_from_a_history():
-    h = pd.DataFrame(
-        {"epoch": [1, 2, 3, 4], "val_loss": [0.5, 0.3, 0.4, 0.35], "learning_rate": [1e-3, 1e-3, 1e-3, 1e-4]}
-    )
-    assert training_health(h, 20) == {
-        "best_epoch": 2,
-        "stopped_epoch": 4,
-        "max_epochs": 20,
-        "best_val_loss": 0.3,
-        "final_lr": pytest.approx(1e-4),
-    }
-
-
-def test_training_health_job_table_and_missing_record(tmp_path):
-    paths = []
-    for seed, best in ((0, 1), (1, 5)):
-        p = tmp_path / "teacher" / f"seed{seed}" / "predictions.h5"
-        p.parent.mkdir(parents=True)
-        with h5py.File(p, "w") as f:
-            f.attrs["method"] = "standard"
-            f.attrs["seed"] = seed
-            f.attrs["health"] = json.dumps(
-                {
-                    "best_epoch": best,
-                    "stopped_epoch": 8,
-                    "max_epochs": 8,
-                    "best_val_loss": 0.1,
-                    "final_lr": 1e-4,
-                }
-            )
-        paths.append({"dataset": "d", "fraction": 1.0, "path": str(p)})
-    table = training_health_job(models=paths, out_csv=tmp_path / "t.csv")
-    back = pd.read_csv(tmp_path / "t.csv")
-    assert list(back.columns) == [
-        "dataset",
-        "fraction",
-        "method",
-        "model",
-        "seed",
-        "best_epoch",
-        "stopped_epoch",
-        "max_epochs",
-        "best_val_loss",
-        "final_lr",
-    ]
-    assert back["best_epoch"].tolist() == [1, 5] and len(table) == 2
-    assert set(back["model"]) == {"teacher"}
-    bad = tmp_path / "old.h5"
-    with h5py.File(bad, "w") as f:
-        f.attrs["method"] = "standard"
-        f.attrs["seed"] = 0
-    with pytest.raises(Exception, match="no training health recorded"):
-        training_health_job(
-            models=[{"dataset": "d", "fraction": 1.0, "path": str(bad)}], out_csv=tmp_path / "x.csv"
-        )
-    assert not (tmp_path / "x.csv").exists()
 
 
 def test_correlation_interval_is_a_back_transformed_fisher_t_interval():

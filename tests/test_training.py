@@ -46,9 +46,7 @@ def train_in_subprocess(data, out, seed, role="teacher", labels=None, **extra):
         out_predictions=str(out / "pred.h5"),
         **extra,
     )
-    code = (
-        "import json, sys; from degu.jobs import train_model_job; train_model_job(**json.loads(sys.argv[1]))"
-    )
+    code = "import json, sys; from degu.jobs.train import train_model_job; train_model_job(**json.loads(sys.argv[1]))"
     subprocess.run([sys.executable, "-c", code, json.dumps(kwargs)], check=True, capture_output=True)
 
 
@@ -76,7 +74,7 @@ def test_same_seed_gives_identical_model_on_cpu(data, tmp_path):
 def test_augmented_and_dynamic_training_are_reproducible(data, tmp_path):
     """EvoAug (+ fine-tune) and dynamic-augmentation distillation draw their augmentations from
     TensorFlow's seeded RNG: the same seed gives the same model in two processes."""
-    from degu.jobs import ensemble_labels_job
+    from degu.jobs.labels import ensemble_labels_job
 
     evo = {
         "augmentation": {"kind": "evoaug", "n_min": 1, "n_max": 1},
@@ -157,7 +155,7 @@ def test_standardized_student_predicts_in_activity_units(data, tmp_path):
     a reload in safe mode all give activity units; the scaling is recorded with it."""
     from degu.distill import TargetScaling
     from degu.io.hdf5 import read_arrays, read_split
-    from degu.jobs import ensemble_labels_job
+    from degu.jobs.labels import ensemble_labels_job
     from degu.models import load_model
 
     teachers = []

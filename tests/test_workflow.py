@@ -520,7 +520,7 @@ def test_tiny_run_training_health(tiny_run):
     """Issue 10: every trained network has a health row; none keeps its first epoch (the
     symptom of a seed stuck at the constant solution). The share of models whose best epoch is
     the last allowed is reported in docs/tiny-run.md (above the issue's 10% goal)."""
-    from degu.jobs import TRAINING_COLUMNS  # the literal list is asserted in test_target_scaling
+    from degu.jobs.health import TRAINING_COLUMNS  # the literal list is asserted in test_jobs_health
 
     health = pd.read_csv(tiny_run / "metrics" / "training.csv")
     assert list(health.columns) == TRAINING_COLUMNS

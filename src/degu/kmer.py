@@ -9,18 +9,18 @@ Model: scikit-learn's :class:`~sklearn.linear_model.Ridge` (one multi-output fit
 columns, intercept fitted, features not scaled: counts already share one scale, and centring
 them would densify the sparse matrix). k and the penalty alpha are chosen on the validation
 split only (highest mean Pearson r over tasks); the test split is only predicted.
+
+The pipeline step (fit on a fraction's training subset, write a predictions file) is
+:func:`degu.jobs.reference.kmer_ridge_job`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 import numpy as np
 from scipy import sparse
-
-from degu.io import hdf5
 
 DENSE_MAX_CELLS = 20_000_000  # below this many matrix cells the features are a dense float32 array
 
@@ -126,59 +126,3 @@ def select_and_fit(
                 best = {"k": int(k), "alpha": float(alpha), "val_pearson": r, "model": model}
     assert best is not None
     return best, grid
-
-
-def kmer_ridge_job(
-    *,
-    dataset_h5,
-    subsets_h5,
-    fraction: float | str,
-    out_predictions,
-    ks: list[int],
-    alphas: list[float],
-    both_strands: bool = False,
-) -> dict:
-    """Ridge on k-mer counts, trained on the fraction's training subset (the CNNs' subset).
-
-    Writes ``Val/pred``, ``Test/pred`` (N, T) and ``Train/index`` like the CNNs' prediction
-    files; attrs: ``k``, ``alpha``, ``val_pearson`` (chosen), ``grid`` (JSON list of every
-    grid point with its validation r), ``both_strands``, ``tasks`` and ``heads`` (["mean"]).
-    """
-    from degu.splits import read_subset
-
-    t0 = time.time()
-    index = read_subset(subsets_h5, fraction)
-    train = hdf5.read_split(dataset_h5, "Train", index)
-    val = hdf5.read_split(dataset_h5, "Val")
-    test = hdf5.read_split(dataset_h5, "Test")
-    best, grid = select_and_fit(
-        train.X, train.y, val.X, val.y, list(ks), list(alphas), both_strands=both_strands
-    )
-    k, model = best["k"], best["model"]
-    arrays = {
-        "Val/pred": predict(model, kmer_counts(val.X, k, both_strands=both_strands)),
-        "Test/pred": predict(model, kmer_counts(test.X, k, both_strands=both_strands)),
-        "Train/index": index,
-    }
-    attrs = {
-        "method": "kmer_ridge",
-        "k": k,
-        "alpha": best["alpha"],
-        "val_pearson": best["val_pearson"],
-        "grid": json.dumps(grid),
-        "both_strands": bool(both_strands),
-        "tasks": json.dumps(hdf5.dataset_tasks(dataset_h5)),
-        "heads": json.dumps(["mean"]),
-        "n_train": len(index),
-        "seconds": time.time() - t0,
-    }
-    hdf5.write_arrays(out_predictions, arrays, attrs=attrs)
-    log.info(
-        "kmer_ridge: k=%d alpha=%g validation r %.4f, %d training sequences, %.1f s",
-        k,
-        best["alpha"],
-        best["val_pearson"],
-        len(index),
-        time.time() - t0,
-    )
-    return {key: attrs[key] for key in ("k", "alpha", "val_pearson", "seconds")}

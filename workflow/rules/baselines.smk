@@ -7,14 +7,14 @@
 
 rule train_baseline:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
         model=model_file("{role}", "model.keras"),
         history=model_file("{role}", "history.csv"),
         predictions=model_file("{role}", "predictions.h5"),
     log:
-        "results/{run}/logs/train_{role}/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_{role}/{dataset}/frac{fraction}/seed{seed}"),
     wildcard_constraints:
         role="heteroscedastic|evidential",
     conda:
@@ -25,6 +25,8 @@ rule train_baseline:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role=lambda wc: wc.role,
+        method=lambda wc: wc.role,
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -38,17 +40,17 @@ rule train_baseline:
 rule heteroscedastic_labels:
     """Labels from an ensemble of heteroscedastic models: mean and std of mu, mean aleatoric std."""
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
         teachers=expand(
             model_file("heteroscedastic", "model.keras"),
             seed=seeds("teachers"),
             allow_missing=True,
         ),
     output:
-        "results/{run}/labels/{dataset}/frac{fraction}/heteroscedastic_ensemble.h5",
+        fill(LABELS_H5, ensemble="heteroscedastic_ensemble"),
     log:
-        "results/{run}/logs/heteroscedastic_labels/{dataset}/frac{fraction}.log",
+        log_file("heteroscedastic_labels/{dataset}/frac{fraction}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("labels", "threads", 1)
@@ -66,14 +68,14 @@ rule heteroscedastic_labels:
 rule train_het_student:
     """DEGU student (mean, epistemic, aleatoric) of the heteroscedastic ensemble."""
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        labels="results/{run}/labels/{dataset}/frac{fraction}/heteroscedastic_ensemble.h5",
+        dataset=DATASET_H5,
+        labels=fill(LABELS_H5, ensemble="heteroscedastic_ensemble"),
     output:
         model=model_file("het_student", "model.keras"),
         history=model_file("het_student", "history.csv"),
         predictions=model_file("het_student", "predictions.h5"),
     log:
-        "results/{run}/logs/train_het_student/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_het_student/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)
@@ -82,6 +84,8 @@ rule train_het_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method="heteroscedastic_distill",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -97,12 +101,12 @@ rule train_het_student:
 rule mc_dropout:
     """MC dropout: passes with dropout active (BatchNorm in inference mode) on a standard model."""
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
+        dataset=DATASET_H5,
         model=model_file("teacher", "model.keras"),
     output:
-        "results/{run}/uncertainty/{dataset}/frac{fraction}/mc_dropout/seed{seed}.h5",
+        MC_DROPOUT_H5,
     log:
-        "results/{run}/logs/mc_dropout/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("mc_dropout/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("uncertainty", "threads", 1)

@@ -3,15 +3,18 @@
 # calibrated on the validation set.
 
 
+include: "inputs/calibration.smk"
+
+
 rule calibration:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
+        dataset=DATASET_H5,
         models=lambda wc: [m["path"] for m in calibration_models(wc.dataset)],
         truth=lambda wc: [ground_truth(wc.dataset)] if ground_truth(wc.dataset) else [],
     output:
-        "results/{run}/metrics/calibration/{dataset}.csv",
+        CALIBRATION_CSV,
     log:
-        "results/{run}/logs/calibration/{dataset}.log",
+        log_file("calibration/{dataset}"),
     wildcard_constraints:
         dataset=alternatives(calibrated_datasets()),
     conda:

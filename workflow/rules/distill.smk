@@ -3,16 +3,19 @@
 # the EvoAug oracle, Fig. 3) or "student_k<k>" (from the first k teachers, Supp. Fig. 3).
 
 
+include: "inputs/distill.smk"
+
+
 rule train_student:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
+        dataset=DATASET_H5,
         labels=student_labels,
     output:
-        model="results/{run}/models/{dataset}/frac{fraction}/{student}/seed{seed}/model.keras",
-        history="results/{run}/models/{dataset}/frac{fraction}/{student}/seed{seed}/history.csv",
-        predictions="results/{run}/models/{dataset}/frac{fraction}/{student}/seed{seed}/predictions.h5",
+        model=model_file("{student}", "model.keras"),
+        history=model_file("{student}", "history.csv"),
+        predictions=model_file("{student}", "predictions.h5"),
     log:
-        "results/{run}/logs/train_{student}/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_{student}/{dataset}/frac{fraction}/seed{seed}"),
     wildcard_constraints:
         student=r"student|oracle_student|student_k[0-9]+",
     conda:
@@ -23,6 +26,10 @@ rule train_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method=lambda wc: (
+            "oracle_distilled" if wc.student == "oracle_student" else "distilled"
+        ),
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -39,14 +46,14 @@ rule train_student:
 # sequences and trained with EvoAug like its teachers (labels unchanged by augmentation).
 rule train_evoaug_student:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        labels="results/{run}/labels/{dataset}/frac{fraction}/evoaug_ensemble.h5",
+        dataset=DATASET_H5,
+        labels=fill(LABELS_H5, ensemble="evoaug_ensemble"),
     output:
         model=model_file("evoaug_student", "model.keras"),
         history=model_file("evoaug_student", "history.csv"),
         predictions=model_file("evoaug_student", "predictions.h5"),
     log:
-        "results/{run}/logs/train_evoaug_student/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_evoaug_student/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)
@@ -55,6 +62,8 @@ rule train_evoaug_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method="evoaug_distilled",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -75,15 +84,15 @@ rule train_evoaug_student:
 # graph; validation and early stopping use the original validation data.
 rule train_dynamic_student:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        labels=lambda wc: f"{OUT}/labels/{wc.dataset}/frac{wc.fraction}/{dynamic_ensemble()}.h5",
+        dataset=DATASET_H5,
+        labels=lambda wc: labels_h5(wc.dataset, wc.fraction, dynamic_ensemble()),
         teachers=lambda wc: member_models(wc.dataset, wc.fraction, dynamic_ensemble()),
     output:
         model=model_file("dynamic_{scheme}", "model.keras"),
         history=model_file("dynamic_{scheme}", "history.csv"),
         predictions=model_file("dynamic_{scheme}", "predictions.h5"),
     log:
-        "results/{run}/logs/train_dynamic_student/{dataset}/frac{fraction}/{scheme}/seed{seed}.log",
+        log_file("train_dynamic_student/{dataset}/frac{fraction}/{scheme}/seed{seed}"),
     wildcard_constraints:
         scheme=alternatives(list(ROB["schemes"])),
     conda:
@@ -94,6 +103,8 @@ rule train_dynamic_student:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="student",
+        method=lambda wc: f"dynamic_{wc.scheme}",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),

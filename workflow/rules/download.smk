@@ -1,14 +1,17 @@
 # Raw data: downloaded (verified against a checksummed manifest) or simulated.
 
 
+include: "inputs/download.smk"
+
+
 rule download:
     """One verified, resumable download per file listed in the dataset's manifest."""
     input:
         manifest=lambda wc: project_path(DATASETS[wc.dataset]["manifest"]),
     output:
-        "results/{run}/data/{dataset}/raw/{filename}",
+        raw_file("{filename}"),
     log:
-        "results/{run}/logs/download/{dataset}/{filename}.log",
+        log_file("download/{dataset}/{filename}"),
     wildcard_constraints:
         dataset=alternatives(datasets_with_source("download")),
         filename=alternatives(manifest_files()),
@@ -26,11 +29,13 @@ rule download:
 rule extract:
     """One file out of a downloaded archive (e.g. the DEGU authors' HDF5 files)."""
     input:
-        lambda wc: f"{OUT}/data/{wc.dataset}/raw/{archive_members()[wc.member][1]}",
+        lambda wc: at(
+            RAW_FILE, dataset=wc.dataset, name=archive_members()[wc.member][1]
+        ),
     output:
-        "results/{run}/data/{dataset}/raw/{member}",
+        raw_file("{member}"),
     log:
-        "results/{run}/logs/extract/{dataset}/{member}.log",
+        log_file("extract/{dataset}/{member}"),
     wildcard_constraints:
         dataset=alternatives(sorted({v[0] for v in archive_members().values()})),
         member=alternatives(list(archive_members())),
@@ -50,16 +55,18 @@ rule simulate_starrseq:
     """DeepSTARR-format files with planted fly motifs and known noise (network-free)."""
     output:
         fasta=expand(
-            "results/{{run}}/data/{{dataset}}/raw/Sequences_{split}.fa",
+            raw_file("Sequences_{split}.fa"),
             split=["Train", "Val", "Test"],
+            allow_missing=True,
         ),
         activity=expand(
-            "results/{{run}}/data/{{dataset}}/raw/Sequences_activity_{split}.txt",
+            raw_file("Sequences_activity_{split}.txt"),
             split=["Train", "Val", "Test"],
+            allow_missing=True,
         ),
-        truth="results/{run}/data/{dataset}/raw/ground_truth.tsv",
+        truth=raw_file("ground_truth.tsv"),
     log:
-        "results/{run}/logs/simulate/{dataset}.log",
+        log_file("simulate/{dataset}"),
     wildcard_constraints:
         dataset=alternatives(datasets_with_source("simulate", "starrseq")),
     conda:
@@ -78,11 +85,11 @@ rule simulate_starrseq:
 rule simulate_lentimpra:
     """Agarwal Table 3/4-format workbooks: forward/reverse pairs, 3 replicates, known noise."""
     output:
-        sequences="results/{run}/data/{dataset}/raw/sequences.xlsx",
-        replicates="results/{run}/data/{dataset}/raw/replicates.xlsx",
-        truth="results/{run}/data/{dataset}/raw/ground_truth.tsv",
+        sequences=raw_file("sequences.xlsx"),
+        replicates=raw_file("replicates.xlsx"),
+        truth=raw_file("ground_truth.tsv"),
     log:
-        "results/{run}/logs/simulate/{dataset}.log",
+        log_file("simulate/{dataset}"),
     wildcard_constraints:
         dataset=alternatives(datasets_with_source("simulate", "lentimpra")),
     conda:

@@ -3,15 +3,18 @@
 # standard teachers ("ensemble_k<k>", teacher-ensemble size analysis).
 
 
+include: "inputs/labels.smk"
+
+
 rule ensemble_labels:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
         teachers=lambda wc: member_models(wc.dataset, wc.fraction, wc.ensemble),
     output:
-        "results/{run}/labels/{dataset}/frac{fraction}/{ensemble}.h5",
+        LABELS_H5,
     log:
-        "results/{run}/logs/ensemble_labels/{dataset}/frac{fraction}/{ensemble}.log",
+        log_file("ensemble_labels/{dataset}/frac{fraction}/{ensemble}"),
     wildcard_constraints:
         ensemble=r"ensemble|evoaug_ensemble|ensemble_k[0-9]+",
     conda:

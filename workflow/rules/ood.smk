@@ -2,15 +2,18 @@
 # by the EvoAug oracle, every procedure's predictions on them, and one tidy metrics table.
 
 
+include: "inputs/ood.smk"
+
+
 rule shifted_test_sets:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
+        dataset=DATASET_H5,
         oracle=lambda wc: member_models(wc.dataset, ROB_FR, "evoaug_ensemble"),
     output:
-        shifted="results/{run}/ood/{dataset}/shifted.h5",
-        oracle_activity="results/{run}/ood/{dataset}/oracle_activity.csv",
+        shifted=SHIFTED_H5,
+        oracle_activity=ORACLE_ACTIVITY_CSV,
     log:
-        "results/{run}/logs/shifted_test_sets/{dataset}.log",
+        log_file("shifted_test_sets/{dataset}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("labels", "threads", 1)
@@ -30,14 +33,14 @@ rule shifted_test_sets:
 
 rule ood_predict:
     input:
-        shifted="results/{run}/ood/{dataset}/shifted.h5",
+        shifted=SHIFTED_H5,
         models=lambda wc: paths_of(
             model_paths(wc.dataset, ROB_FR, *robustness_procedures()[wc.procedure])
         ),
     output:
-        "results/{run}/ood/{dataset}/predictions/{procedure}.h5",
+        OOD_PREDICTIONS_H5,
     log:
-        "results/{run}/logs/ood_predict/{dataset}/{procedure}.log",
+        log_file("ood_predict/{dataset}/{procedure}"),
     wildcard_constraints:
         procedure=alternatives(list(robustness_procedures())),
     conda:
@@ -56,15 +59,15 @@ rule ood_predict:
 
 rule robustness_metrics:
     input:
-        dataset=f"{OUT}/data/{ROB_DS}/dataset.h5",
-        shifted=f"{OUT}/ood/{ROB_DS}/shifted.h5",
-        ood=[f"{OUT}/ood/{ROB_DS}/predictions/{p}.h5" for p in robustness_procedures()],
+        dataset=dataset_h5(ROB_DS),
+        shifted=at(SHIFTED_H5, dataset=ROB_DS),
+        ood=list(ood_predictions().values()),
         models=[p for m in robustness_test_models().values() for p in paths_of(m)],
         ensembles=list(robustness_ensembles().values()),
     output:
-        "results/{run}/metrics/robustness.csv",
+        ROBUSTNESS_CSV,
     log:
-        "results/{run}/logs/robustness_metrics.log",
+        log_file("robustness_metrics"),
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
@@ -73,10 +76,7 @@ rule robustness_metrics:
         mem_mb=res_per_attempt("light", "mem_mb", 8000),
     params:
         dataset=ROB_DS,
-        ood={
-            p: f"{OUT}/ood/{ROB_DS}/predictions/{p}.h5"
-            for p in robustness_procedures()
-        },
+        ood=ood_predictions(),
         test_models=robustness_test_models(),
         ensembles=robustness_ensembles(),
     script:

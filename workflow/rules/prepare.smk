@@ -1,6 +1,9 @@
 # Raw files -> one HDF5 dataset; nested downsampled training subsets.
 
 
+include: "inputs/prepare.smk"
+
+
 rule prepare:
     """Parse, validate and one-hot encode (A,C,G,T) the raw files into Train/Val/Test
     (STARR-seq: the published split; lentiMPRA/table: random 80/10/10, pairs kept together).
@@ -8,9 +11,9 @@ rule prepare:
     input:
         lambda wc: raw_files(wc.dataset),
     output:
-        "results/{run}/data/{dataset}/dataset.h5",
+        DATASET_H5,
     log:
-        "results/{run}/logs/prepare/{dataset}.log",
+        log_file("prepare/{dataset}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
@@ -28,11 +31,11 @@ rule prepare:
 rule subsets:
     """Nested random training subsets, one index array per configured fraction."""
     input:
-        "results/{run}/data/{dataset}/dataset.h5",
+        DATASET_H5,
     output:
-        "results/{run}/data/{dataset}/subsets.h5",
+        SUBSETS_H5,
     log:
-        "results/{run}/logs/subsets/{dataset}.log",
+        log_file("subsets/{dataset}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)

@@ -3,12 +3,12 @@
 rule kmer_ridge:
     """Ridge on k-mer counts on the fraction's training subset; k and alpha chosen on Val."""
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
-        "results/{run}/reference/{dataset}/frac{fraction}/kmer_ridge.h5",
+        KMER_H5,
     log:
-        "results/{run}/logs/kmer_ridge/{dataset}/frac{fraction}.log",
+        log_file("kmer_ridge/{dataset}/frac{fraction}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)

@@ -4,14 +4,14 @@
 
 rule train_teacher:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
         model=model_file("teacher", "model.keras"),
         history=model_file("teacher", "history.csv"),
         predictions=model_file("teacher", "predictions.h5"),
     log:
-        "results/{run}/logs/train_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)
@@ -20,6 +20,8 @@ rule train_teacher:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="teacher",
+        method="standard",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),
@@ -34,14 +36,14 @@ rule train_teacher:
 # the covariate-shift analysis and the EvoAug teachers of Supp. Fig. 2.
 rule train_evoaug_teacher:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        subsets="results/{run}/data/{dataset}/subsets.h5",
+        dataset=DATASET_H5,
+        subsets=SUBSETS_H5,
     output:
         model=model_file("evoaug_teacher", "model.keras"),
         history=model_file("evoaug_teacher", "history.csv"),
         predictions=model_file("evoaug_teacher", "predictions.h5"),
     log:
-        "results/{run}/logs/train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}.log",
+        log_file("train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:
         "../../envs/degu.yaml"
     threads: res("train", "threads", 1)
@@ -50,6 +52,8 @@ rule train_evoaug_teacher:
         runtime=res_per_attempt("train", "runtime", 360),
         mem_mb=res_per_attempt("train", "mem_mb", 32000),
     params:
+        role="teacher",
+        method="evoaug_standard",
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         training=lambda wc: training_config(wc.dataset),

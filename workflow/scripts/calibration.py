@@ -1,6 +1,6 @@
 """Snakemake script: coverage/interval size before and after conformal calibration."""
 
-from degu.jobs import calibration_job
+from degu.jobs.calibration import calibration_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: teacher-ensemble mean/std labels for one (dataset, fraction)."""
 
-from degu.jobs import ensemble_labels_job
+from degu.jobs.labels import ensemble_labels_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

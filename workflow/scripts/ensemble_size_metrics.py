@@ -1,7 +1,7 @@
 """Snakemake script: test metrics vs teacher-ensemble size."""
 
+from degu.jobs.ensemble_size import ensemble_size_metrics_job
 from degu.logs import redirect_to
-from degu.robustness import ensemble_size_metrics_job
 
 redirect_to(snakemake.log[0])
 sm = snakemake

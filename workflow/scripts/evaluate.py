@@ -1,6 +1,6 @@
 """Snakemake script: tidy test metrics for every model and ensemble."""
 
-from degu.jobs import evaluate_job
+from degu.jobs.evaluate import evaluate_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

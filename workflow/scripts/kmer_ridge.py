@@ -1,6 +1,6 @@
 """Snakemake script: ridge regression on k-mer counts (the non-neural reference)."""
 
-from degu.kmer import kmer_ridge_job
+from degu.jobs.reference import kmer_ridge_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: MC-dropout mean/std of one standard model on Val and Test."""
 
-from degu.jobs import mc_dropout_job
+from degu.jobs.baselines import mc_dropout_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

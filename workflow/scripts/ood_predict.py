@@ -1,7 +1,7 @@
 """Snakemake script: one procedure's models predicted on every shift level."""
 
+from degu.jobs.robustness import ood_predict_job
 from degu.logs import redirect_to
-from degu.robustness import ood_predict_job
 
 redirect_to(snakemake.log[0])
 sm = snakemake

@@ -1,7 +1,7 @@
 """Snakemake script: MSE to the oracle per shift level and test metrics per procedure."""
 
+from degu.jobs.robustness import robustness_metrics_job
 from degu.logs import redirect_to
-from degu.robustness import robustness_metrics_job
 
 redirect_to(snakemake.log[0])
 sm = snakemake

@@ -1,7 +1,7 @@
 """Snakemake script: shifted copies of the test set, labelled by the EvoAug oracle."""
 
+from degu.jobs.robustness import oracle_activity_table, shifted_test_sets_job
 from degu.logs import redirect_to
-from degu.robustness import oracle_activity_table, shifted_test_sets_job
 
 redirect_to(snakemake.log[0])
 sm = snakemake

@@ -1,24 +1,13 @@
 """Snakemake script: train a teacher, a DEGU student or an uncertainty baseline."""
 
-from degu.jobs import train_model_job
+from degu.jobs.train import train_model_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])
 sm = snakemake
-role, method = {
-    "train_teacher": ("teacher", "standard"),
-    "train_student": (
-        "student",
-        "oracle_distilled" if sm.wildcards.get("student") == "oracle_student" else "distilled",
-    ),
-    "train_het_student": ("student", "heteroscedastic_distill"),
-    "train_evoaug_teacher": ("teacher", "evoaug_standard"),
-    "train_evoaug_student": ("student", "evoaug_distilled"),
-    "train_dynamic_student": ("student", f"dynamic_{sm.wildcards.get('scheme')}"),
-}.get(sm.rule, (sm.wildcards.get("role"), sm.wildcards.get("role")))
 train_model_job(
-    role=role,
-    method=method,
+    role=sm.params.role,
+    method=sm.params.method,
     dataset_h5=sm.input.dataset,
     subsets_h5=sm.input.get("subsets"),
     labels_h5=sm.input.get("labels"),

@@ -1,6 +1,6 @@
 """Snakemake script: training health (best/last epoch, budget, final LR) of every model."""
 
-from degu.jobs import training_health_job
+from degu.jobs.health import training_health_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

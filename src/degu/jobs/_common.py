@@ -1,0 +1,17 @@
+"""Private helpers shared by several job modules."""
+
+from __future__ import annotations
+
+import json
+
+from degu.io import hdf5
+
+
+def prediction_attrs(**attrs) -> dict:
+    """HDF5 attributes of a predictions/labels file: lists and dicts stored as JSON."""
+    return {k: (json.dumps(v) if isinstance(v, list | dict) else v) for k, v in attrs.items()}
+
+
+def cal_split(dataset_h5) -> tuple[str, ...]:
+    """``("Cal",)`` when the dataset has the optional calibration split, else ``()``."""
+    return (hdf5.CAL,) if hdf5.has_split(dataset_h5, hdf5.CAL) else ()
