@@ -14,6 +14,7 @@ from degu import bundle
 from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5
+from degu.jobs.bundle import bundle_job
 
 A5, A3 = "ACGTTGCA", "TTGACC"  # constant flanks of the fake MPRA library
 SMALL = {"conv_filters": [4, 4, 4, 4], "dense_units": [8, 8]}
@@ -242,7 +243,7 @@ def test_bundle_job_writes_models_and_an_ensemble_without_tensorflow(tmp_path):
             {"name": name, "model": tmp_path / f"{name}.keras", "predictions": tmp_path / f"{name}.h5"}
         )
     out = tmp_path / "bundles"
-    bundle.bundle_job(
+    bundle_job(
         dataset="fake",
         dataset_h5=ds,
         architecture="deepstarr",

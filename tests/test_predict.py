@@ -18,6 +18,7 @@ from test_bundle import A3, A5, make_bundle, random_seqs
 from degu import bundle
 from degu.cli import main as cli_main
 from degu.encoding import one_hot
+from degu.jobs.bundle import bundle_job
 
 REPO = Path(__file__).resolve().parents[1]
 Z = stats.norm.ppf(0.975)
@@ -424,7 +425,7 @@ def test_tiny_run_student_and_ensemble_reproduce_the_pipeline(tiny_run, tmp_path
     ]
     cal_csv = tiny_run / "metrics" / "calibration" / f"{ds}.csv"
     out = tmp_path / "bundles"
-    bundle.bundle_job(
+    bundle_job(
         dataset=ds,
         dataset_h5=data,
         architecture="residualbind",

@@ -32,7 +32,7 @@ sequences without the pipeline:
   uncertainty kind (``epistemic``, ``aleatoric``, ``total``) the conformal ``scale`` (the
   factor that replaces ``z = 1.96``; ``null`` for an infinite one) and its ``test_coverage``.
 
-Writing a bundle needs no TensorFlow (:func:`bundle_job` reads the model's predictions
+Writing a bundle needs no TensorFlow (:func:`degu.jobs.bundle.bundle_job` reads the model's predictions
 attributes, the dataset attributes, the config and the calibration table); reading one
 (:func:`load`) checks the metadata and then the model against it.
 """
@@ -542,74 +542,9 @@ def write_ensemble(out_dir, members: list, *, run=None, conformal: dict | None =
     return out_dir
 
 
-def bundle_job(
-    *,
-    dataset: str,
-    dataset_h5,
-    architecture: str,
-    model_params: dict,
-    models: list[dict],
-    ensemble_members: list[str],
-    calibration_csv,
-    alpha: float,
-    out_dir,
-    run: str | None = None,
-) -> list[Path]:
-    """Bundles of one calibrated dataset: one per trained model and one ensemble bundle.
-
-    ``models`` items: ``{"name", "model", "predictions"}`` (the bundle directory name, the
-    ``.keras`` file and its ``predictions.h5``); ``ensemble_members``: the names among them
-    that form the ensemble of the calibration analysis (the standard teachers). Writes
-    ``out_dir/<name>/{model.keras,degu.json}`` and ``out_dir/ensemble/degu.json``, each with
-    the conformal scales that ``calibration_csv`` holds for it. No TensorFlow.
-    """
-    import pandas as pd
-
-    out_dir = Path(out_dir)
-    table = pd.read_csv(calibration_csv)
-    split = hdf5.CAL if hdf5.has_split(dataset_h5, hdf5.CAL) else "Val"
-    flanks = constant_flanks(dataset_h5)
-    written, metas = [], {}
-    for m in models:
-        attrs = hdf5.read_attrs(m["predictions"])
-        conformal = conformal_entry(
-            table,
-            calibration_csv,
-            dataset=dataset,
-            method=str(attrs["method"]),
-            seed=int(attrs["seed"]),
-            alpha=alpha,
-            split=split,
-        )
-        meta = model_metadata(
-            model_path=m["model"],
-            predictions_h5=m["predictions"],
-            dataset_h5=dataset_h5,
-            dataset=dataset,
-            architecture=architecture,
-            model_params=model_params,
-            run=run,
-            conformal=conformal,
-            adaptors=flanks,
-        )
-        written.append(write_bundle(out_dir / m["name"], m["model"], meta))
-        metas[m["name"]] = meta
-    unknown = [n for n in ensemble_members if n not in metas]
-    if unknown:
-        raise ValueError(f"ensemble members {unknown} are not among the bundled models {list(metas)}")
-    ens_conformal = conformal_entry(
-        table, calibration_csv, dataset=dataset, method="ensemble", seed=None, alpha=alpha, split=split
-    )
-    members = [out_dir / n for n in ensemble_members]
-    written.append(write_ensemble(out_dir / ENSEMBLE_NAME, members, run=run, conformal=ens_conformal))
-    log.info("%s: %d bundles in %s (adaptors %s)", dataset, len(written), out_dir, flanks)
-    return written
-
-
 __all__ = [
     "BUNDLE_FORMAT",
     "META_NAME",
-    "bundle_job",
     "load",
     "load_ensemble",
     "model_metadata",

@@ -104,3 +104,42 @@ def normal_quantile(p: float) -> float:
     from scipy.special import ndtri
 
     return float(ndtri(p))
+
+
+#: predicted stds at or below zero (linear heads) are floored here: a zero-width interval
+SIGMA_FLOOR = 1e-8
+
+
+def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) -> dict[str, dict]:
+    """Activity and uncertainty estimates (std) of one model or ensemble, per split.
+
+    Returns ``{split: {"mean": (N,), "epistemic"/"aleatoric"/"total": (N,)}}`` (splits Val,
+    Test and, when ``arrays`` has it, Cal) for the single-task calibration analysis. A model's
+    outputs (``{split}/pred``) are decoded by their ``heads`` (:func:`degu.heads.estimates`;
+    without ``heads``: activity only, or the heteroscedastic/evidential outputs for those
+    methods). Stds predicted by linear heads can be negative; they are floored at
+    ``SIGMA_FLOOR`` (a zero-width interval), and the number of such cases is reported by
+    :func:`degu.jobs.calibration.calibration_job`.
+    """
+    from degu.heads import EVIDENTIAL_HEADS, HETEROSCEDASTIC_HEADS, HeadLayout, estimates
+
+    out: dict[str, dict] = {}
+    cal = ("Cal",) if any(k.startswith("Cal/") for k in arrays) else ()
+    for split in ("Val", "Test", *cal):
+        est: dict[str, np.ndarray] = {}
+        if method in ("ensemble", "heteroscedastic_ensemble", "mc_dropout"):
+            est["mean"] = arrays[f"{split}/mean"][:, 0]
+            est["epistemic"] = arrays[f"{split}/std"][:, 0]
+            if method != "mc_dropout" and f"{split}/aleatoric" in arrays:
+                est["aleatoric"] = arrays[f"{split}/aleatoric"][:, 0]
+        else:
+            default = {"heteroscedastic": HETEROSCEDASTIC_HEADS, "evidential": EVIDENTIAL_HEADS}.get(
+                method, ("mean",)
+            )
+            decoded = estimates(arrays[f"{split}/pred"], HeadLayout(tuple(heads or default), ("task",)))
+            est = {("mean" if k == "activity" else k): v[:, 0] for k, v in decoded.items()}
+        est = {k: np.asarray(v, dtype=np.float64) for k, v in est.items()}
+        if "epistemic" in est and "aleatoric" in est:
+            est["total"] = total_std(np.maximum(est["epistemic"], 0), np.maximum(est["aleatoric"], 0))
+        out[split] = est
+    return out

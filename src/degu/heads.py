@@ -161,3 +161,33 @@ def estimates(outputs: np.ndarray, layout: HeadLayout) -> dict[str, np.ndarray]:
             "aleatoric": ev["aleatoric_std"][:, None],
         }
     return {("activity" if h == "mean" else h): v for h, v in layout.split(outputs).items()}
+
+
+def teacher_layout(width: int, tasks) -> HeadLayout:
+    """The layout of a standard model with ``width`` outputs for ``tasks``: the activity head,
+    followed by an aleatoric (replicate-std) head when the model has one."""
+    tasks = tuple(tasks)
+    heads = {len(tasks): ("mean",), 2 * len(tasks): ("mean", "aleatoric")}.get(int(width))
+    if heads is None:
+        raise ValueError(
+            f"a standard model for tasks {list(tasks)} has {len(tasks)} or {2 * len(tasks)} outputs, not {width}"
+        )
+    return HeadLayout(heads, tasks)
+
+
+def prediction_layout(attrs: Mapping, width: int | None = None) -> HeadLayout:
+    """The layout recorded in a predictions file's attributes (``heads``, ``tasks``, JSON lists).
+
+    Files without ``heads`` (e.g. the k-mer reference) hold activity only; ``width`` (the
+    number of columns) then checks that."""
+    import json
+
+    def _list(key):
+        v = attrs[key]
+        return json.loads(v) if isinstance(v, str | bytes) else list(v)
+
+    heads = tuple(_list("heads")) if "heads" in attrs else ("mean",)
+    tasks = tuple(_list("tasks"))
+    if heads in (HETEROSCEDASTIC_HEADS, EVIDENTIAL_HEADS):  # one column per raw output, single task
+        tasks = tasks[:1]
+    return HeadLayout(heads, tasks)

@@ -14,7 +14,7 @@ One row per input sequence; per task ``<task>_`` columns:
   ``upper<L>_conformal``: ``activity -/+ lambda sigma`` with ``lambda`` the bundle's stored
   conformal scale for the same uncertainty kind. ``sigma`` is the total std when the model has
   both kinds, else the one it has (``interval`` chooses another); like the calibration
-  analysis (:func:`degu.jobs.calibration_job`) a predicted std at or below zero (a linear head
+  analysis (:func:`degu.jobs.calibration.calibration_job`) a predicted std at or below zero (a linear head
   can go negative) is floored at ``SIGMA_FLOOR``: a zero-width interval. Without a stored
   scale (calibration has not run for the bundle, or several ``--model`` form an ad hoc
   ensemble) the conformal columns are left out. ``alpha`` is the one the scale was calibrated
@@ -139,7 +139,7 @@ def decode_outputs(
 
 def combine(outputs: list[np.ndarray], metas: list[dict]) -> dict[str, np.ndarray]:
     """Activity and uncertainty stds (each (N, T)) of one model or of an ensemble of them,
-    formed as the pipeline's ensemble labels (:func:`degu.jobs.ensemble_labels_job`)."""
+    formed as the pipeline's ensemble labels (:func:`degu.jobs.labels.ensemble_labels_job`)."""
     n_tasks = len(metas[0]["tasks"])
     parts = [decode_outputs(o, m["heads"], n_tasks, m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
     if len(parts) == 1:
@@ -157,8 +157,7 @@ def interval_columns(
     est: dict[str, np.ndarray], kind: str, alpha: float, scale: float | None, with_conformal: bool
 ) -> dict[str, np.ndarray]:
     """``total`` (when both kinds exist) and the interval bounds of one uncertainty ``kind``."""
-    from degu.calibration import normal_quantile, total_std
-    from degu.jobs import SIGMA_FLOOR
+    from degu.calibration import SIGMA_FLOOR, normal_quantile, total_std
 
     out = {}
     if "epistemic" in est and "aleatoric" in est:

@@ -9,8 +9,8 @@ BUNDLE_MODELS = {
     ds: [
         {
             "name": f"{role}_seed{s}",
-            "model": f"{OUT}/models/{ds}/frac{UNC_FRACTION}/{role}/seed{s}/model.keras",
-            "predictions": f"{OUT}/models/{ds}/frac{UNC_FRACTION}/{role}/seed{s}/predictions.h5",
+            "model": model_paths(ds, UNC_FRACTION, role, [s])[0][1],
+            "predictions": predictions(ds, UNC_FRACTION, role, s),
         }
         for role, kind in (("teacher", "teachers"), ("student", "students"))
         for s in seeds(kind)
@@ -18,23 +18,23 @@ BUNDLE_MODELS = {
     for ds in calibrated_datasets()
 }
 BUNDLE_NAMES = [m["name"] for m in next(iter(BUNDLE_MODELS.values()), [])]
-BUNDLE_TARGETS = [f"{OUT}/bundles/{ds}/ensemble/degu.json" for ds in BUNDLE_MODELS]
+BUNDLE_TARGETS = [at(BUNDLE_ENSEMBLE, dataset=ds) for ds in BUNDLE_MODELS]
 
 
 rule bundles:
     input:
-        dataset="results/{run}/data/{dataset}/dataset.h5",
-        calibration="results/{run}/metrics/calibration/{dataset}.csv",
+        dataset=DATASET_H5,
+        calibration=CALIBRATION_CSV,
         models=lambda wc: [
             m[k] for m in BUNDLE_MODELS[wc.dataset] for k in ("model", "predictions")
         ],
     output:
         models=[
-            f"results/{{run}}/bundles/{{dataset}}/{name}/{f}"
+            fill(BUNDLE_FILE, name=name, file=f)
             for name in BUNDLE_NAMES
             for f in ("model.keras", "degu.json")
         ],
-        ensemble="results/{run}/bundles/{dataset}/ensemble/degu.json",
+        ensemble=BUNDLE_ENSEMBLE,
     log:
         "results/{run}/logs/bundles/{dataset}.log",
     wildcard_constraints:
@@ -51,6 +51,6 @@ rule bundles:
         architecture=lambda wc: DATASETS[wc.dataset]["architecture"],
         model_params=lambda wc: DATASETS[wc.dataset]["model_params"],
         alpha=UNC["alpha"],
-        out_dir=lambda wc: f"results/{wc.run}/bundles/{wc.dataset}",
+        out_dir=lambda wc: fill(BUNDLE_DIR, run=wc.run, dataset=wc.dataset),
     script:
         "../scripts/bundle.py"

@@ -103,3 +103,9 @@ CALIBRATION_CSV = "results/{run}/metrics/calibration/{dataset}.csv"
 ROBUSTNESS_CSV = "results/{run}/metrics/robustness.csv"
 ENSEMBLE_SIZE_CSV = "results/{run}/metrics/ensemble_size.csv"
 TRAINING_CSV = "results/{run}/metrics/training.csv"
+
+
+# ------------------------------------------------ bundles/{dataset} (docs/predict.md)
+BUNDLE_DIR = "results/{run}/bundles/{dataset}"
+BUNDLE_FILE = BUNDLE_DIR + "/{name}/{file}"
+BUNDLE_ENSEMBLE = BUNDLE_DIR + "/ensemble/degu.json"

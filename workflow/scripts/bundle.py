@@ -1,6 +1,6 @@
 """Snakemake script: model bundles (model.keras + degu.json) of one calibrated dataset."""
 
-from degu.bundle import bundle_job
+from degu.jobs.bundle import bundle_job
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

@@ -15,3 +15,12 @@ def prediction_attrs(**attrs) -> dict:
 def cal_split(dataset_h5) -> tuple[str, ...]:
     """``("Cal",)`` when the dataset has the optional calibration split, else ``()``."""
     return (hdf5.CAL,) if hdf5.has_split(dataset_h5, hdf5.CAL) else ()
+
+
+def read_activity(path, split: str = "Test"):
+    """The activity head of a trained model's saved ``{split}/pred``, split by the head layout
+    recorded in the predictions file (:func:`degu.heads.prediction_layout`)."""
+    from degu.heads import prediction_layout
+
+    pred = hdf5.read_arrays(path, [f"{split}/pred"])[f"{split}/pred"]
+    return prediction_layout(hdf5.read_attrs(path)).head(pred, "mean")

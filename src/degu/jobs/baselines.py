@@ -25,16 +25,18 @@ def mc_dropout_job(
     from degu.runtime import setup_tensorflow
 
     device = setup_tensorflow(seed, threads=threads, deterministic=True)
+    from degu.heads import teacher_layout
     from degu.models import load_model
     from degu.uncertainty import mc_dropout_predict
 
     model = load_model(model_path)
-    n_tasks = len(hdf5.dataset_tasks(dataset_h5))
+    tasks = hdf5.dataset_tasks(dataset_h5)
     arrays = {}
     for split in ("Val", "Test", *cal_split(dataset_h5)):
         x = hdf5.read_split(dataset_h5, split).X
         mean, std = mc_dropout_predict(model, x, passes=passes, batch_size=prediction_batch_size, seed=seed)
-        arrays[f"{split}/mean"], arrays[f"{split}/std"] = mean[:, :n_tasks], std[:, :n_tasks]
+        layout = teacher_layout(mean.shape[-1], tasks)  # keep the activity head
+        arrays[f"{split}/mean"], arrays[f"{split}/std"] = layout.head(mean, "mean"), layout.head(std, "mean")
     hdf5.write_arrays(
         out_h5,
         arrays,

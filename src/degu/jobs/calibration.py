@@ -8,55 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 
+from degu.calibration import SIGMA_FLOOR, method_estimates
 from degu.errors import DeguInputError
 from degu.io import hdf5
-
-SIGMA_FLOOR = 1e-8
-
-
-def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) -> dict[str, dict]:
-    """Activity and uncertainty estimates (std) of one model or ensemble, per split.
-
-    Returns ``{split: {"mean": (N,), "epistemic"/"aleatoric"/"total": (N,)}}`` (splits Val,
-    Test and, when ``arrays`` has it, Cal) for the single-task calibration analysis. Stds
-    predicted by linear heads can be negative; they are floored at ``SIGMA_FLOOR`` (a
-    zero-width interval), and the number of such cases is reported by :func:`calibration_job`.
-    """
-    out: dict[str, dict] = {}
-    cal = (hdf5.CAL,) if any(k.startswith(f"{hdf5.CAL}/") for k in arrays) else ()
-    for split in ("Val", "Test", *cal):
-        est: dict[str, np.ndarray] = {}
-        if method in ("ensemble", "heteroscedastic_ensemble"):
-            est["mean"] = arrays[f"{split}/mean"][:, 0]
-            est["epistemic"] = arrays[f"{split}/std"][:, 0]
-            if f"{split}/aleatoric" in arrays:
-                est["aleatoric"] = arrays[f"{split}/aleatoric"][:, 0]
-        elif method == "mc_dropout":
-            est["mean"] = arrays[f"{split}/mean"][:, 0]
-            est["epistemic"] = arrays[f"{split}/std"][:, 0]
-        else:
-            pred = arrays[f"{split}/pred"]
-            if method == "heteroscedastic":
-                from degu.uncertainty import heteroscedastic_std
-
-                est["mean"], est["aleatoric"] = pred[:, 0], heteroscedastic_std(pred[:, 1])
-            elif method == "evidential":
-                from degu.uncertainty import evidential_outputs
-
-                ev = evidential_outputs(pred)
-                est["mean"] = ev["mean"].ravel()
-                est["aleatoric"], est["epistemic"] = ev["aleatoric_std"].ravel(), ev["epistemic_std"].ravel()
-            else:  # standard, distilled, heteroscedastic_distill: one column per head
-                heads = heads or ["mean"]
-                for k, head in enumerate(heads):
-                    est[head] = pred[:, k]
-        est = {k: np.asarray(v, dtype=np.float64) for k, v in est.items()}
-        if "epistemic" in est and "aleatoric" in est:
-            from degu.calibration import total_std
-
-            est["total"] = total_std(np.maximum(est["epistemic"], 0), np.maximum(est["aleatoric"], 0))
-        out[split] = est
-    return out
 
 
 def _ground_truth(path, reverse_pattern: str | None = None) -> pd.DataFrame | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from degu.io import hdf5
+from degu.jobs._common import read_activity
 from degu.robustness import ENSEMBLE_SIZE_COLUMNS, ensemble_size_rows
 
 
@@ -16,7 +17,6 @@ def ensemble_size_metrics_job(*, dataset: str, dataset_h5, entries: list[dict], 
     from degu.io.atomic import atomic_path
 
     tasks = hdf5.dataset_tasks(dataset_h5)
-    n = len(tasks)
     y = hdf5.read_arrays(dataset_h5, ["Test/y"])["Test/y"]
     rows: list[dict] = []
 
@@ -30,10 +30,10 @@ def ensemble_size_metrics_job(*, dataset: str, dataset_h5, entries: list[dict], 
                 f"{e['labels']}: {labels['Test/members'].shape[0]} members, expected k = {e['k']}"
             )
         for seed, path in e["teachers"]:
-            add(e["k"], "individual", int(seed), hdf5.read_arrays(path, ["Test/pred"])["Test/pred"][:, :n])
+            add(e["k"], "individual", int(seed), read_activity(path))
         add(e["k"], "ensemble", None, labels["Test/mean"])
         for seed, path in e["students"]:
-            add(e["k"], "distilled", int(seed), hdf5.read_arrays(path, ["Test/pred"])["Test/pred"][:, :n])
+            add(e["k"], "distilled", int(seed), read_activity(path))
     table = pd.DataFrame(rows, columns=ENSEMBLE_SIZE_COLUMNS)
     table["seed"] = table["seed"].astype("Int64")
     with atomic_path(out_csv) as tmp:

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from degu.heads import HeadLayout
 from degu.io import hdf5
 
 
@@ -27,17 +28,17 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
         if hdf5.has_aleatoric(e["dataset_h5"]):
             alea = hdf5.read_arrays(e["dataset_h5"], ["Test/aleatoric"])["Test/aleatoric"]
         tasks = hdf5.dataset_tasks(e["dataset_h5"])
-        n = len(tasks)
         label_keys = ["Test/mean", "Test/std"] + (["Test/aleatoric"] if alea is not None else [])
         labels = hdf5.read_arrays(e["labels_h5"], label_keys)
         common = (e["dataset"], float(e["fraction"]))
         for role, method in (("teachers", "standard"), ("students", "distilled")):
             for seed, path in e[role]:
                 pred = hdf5.read_arrays(path, ["Test/pred"])["Test/pred"]
-                heads = json.loads(hdf5.read_attrs(path)["heads"])
-                rows += tidy_rows(*common, method, seed, tasks, y, pred[:, :n])
-                for k, head in enumerate(heads):
-                    cols = pred[:, k * n : (k + 1) * n]
+                heads = HeadLayout(tuple(json.loads(hdf5.read_attrs(path)["heads"])), tuple(tasks)).split(
+                    pred
+                )
+                rows += tidy_rows(*common, method, seed, tasks, y, heads["mean"])
+                for head, cols in heads.items():
                     if head == "epistemic":
                         rows += tidy_rows(
                             *common, method, seed, tasks, labels["Test/std"], cols, "epistemic_"

@@ -11,21 +11,19 @@ from degu.jobs._common import cal_split, prediction_attrs
 from degu.splits import read_subset
 
 
-def member_heads(outputs: np.ndarray, kind: str, n_tasks: int) -> dict[str, np.ndarray]:
+def member_heads(outputs: np.ndarray, kind: str, tasks: list[str]) -> dict[str, np.ndarray]:
     """Split members' raw outputs (M, N, K) into activity and aleatoric-std parts.
 
     ``kind="standard"``: columns ``[activity_1..T (, aleatoric_1..T)]``;
-    ``kind="heteroscedastic"``: ``[mu, log variance]`` -> aleatoric std ``sqrt(exp(logvar))``.
+    ``kind="heteroscedastic"``: ``[mu, log variance]`` -> aleatoric std ``sqrt(exp(logvar))``
+    (:func:`degu.heads.estimates`).
     """
-    if kind == "standard":
-        out = {"activity": outputs[..., :n_tasks]}
-        if outputs.shape[-1] >= 2 * n_tasks:
-            out["aleatoric"] = outputs[..., n_tasks : 2 * n_tasks]
-        return out
-    if kind == "heteroscedastic":
-        from degu.uncertainty import heteroscedastic_std
+    from degu.heads import HETEROSCEDASTIC_HEADS, HeadLayout, estimates, teacher_layout
 
-        return {"activity": outputs[..., :1], "aleatoric": heteroscedastic_std(outputs[..., 1:2])}
+    if kind == "standard":
+        return estimates(outputs, teacher_layout(outputs.shape[-1], tasks))
+    if kind == "heteroscedastic":
+        return estimates(outputs, HeadLayout(HETEROSCEDASTIC_HEADS, tasks[:1]))
     raise ValueError(f"unknown teacher kind {kind!r}")
 
 
@@ -51,12 +49,12 @@ def ensemble_labels_job(
     from degu.models import load_model
 
     models = [load_model(p) for p in teacher_models]
-    n_tasks = len(hdf5.dataset_tasks(dataset_h5))
+    tasks = hdf5.dataset_tasks(dataset_h5)
     index = read_subset(subsets_h5, fraction)
     arrays: dict[str, np.ndarray] = {"Train/index": index}
     for split in ("Train", "Val", "Test", *cal_split(dataset_h5)):
         data = hdf5.read_split(dataset_h5, split, index if split == "Train" else None)
-        heads = member_heads(predict_members(models, data.X, prediction_batch_size), kind, n_tasks)
+        heads = member_heads(predict_members(models, data.X, prediction_batch_size), kind, tasks)
         mean, std = ensemble_stats(heads["activity"])
         arrays[f"{split}/mean"], arrays[f"{split}/std"] = mean, std
         if "aleatoric" in heads:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from degu.io import hdf5
+from degu.jobs._common import read_activity
 from degu.robustness import ROBUSTNESS_COLUMNS, mse_to_oracle_rows, observed_test_rows
 
 log = logging.getLogger("degu")
@@ -53,9 +54,10 @@ def shifted_test_sets_job(
     device = setup_tensorflow(seed, threads=threads, deterministic=True)
     from degu.augment import augment_array
     from degu.ensemble import ensemble_stats, predict_members
+    from degu.heads import teacher_layout
     from degu.models import load_model
 
-    n_tasks = len(hdf5.dataset_tasks(dataset_h5))
+    tasks = hdf5.dataset_tasks(dataset_h5)
     test = hdf5.read_split(dataset_h5, "Test")
     oracle = [load_model(p) for p in oracle_models]
     arrays: dict[str, np.ndarray] = {"ids": test.ids}
@@ -64,7 +66,8 @@ def shifted_test_sets_job(
         x = test.X.astype(np.float32)
         if scheme is not None:
             x = augment_array(x, scheme, augmentations, batch_size=batch_size, seed=seed + i)
-        members = predict_members(oracle, x, prediction_batch_size)[..., :n_tasks]
+        members = predict_members(oracle, x, prediction_batch_size)
+        members = teacher_layout(members.shape[-1], tasks).head(members, "mean")
         mean, std = ensemble_stats(members)
         arrays[f"{level}/X"] = x
         arrays[f"{level}/oracle_mean"], arrays[f"{level}/oracle_std"] = mean, std
@@ -135,7 +138,6 @@ def robustness_metrics_job(
     from degu.io.atomic import atomic_path
 
     tasks = hdf5.dataset_tasks(dataset_h5)
-    n = len(tasks)
     y = hdf5.read_arrays(dataset_h5, ["Test/y"])["Test/y"]
     levels = shift_levels(shifted_h5)
     oracle = hdf5.read_arrays(shifted_h5, [f"{lv}/oracle_mean" for lv in levels])
@@ -149,7 +151,7 @@ def robustness_metrics_job(
             )
     for procedure, models in test_models.items():
         for seed, path in models:
-            pred = hdf5.read_arrays(path, ["Test/pred"])["Test/pred"][:, :n]
+            pred = read_activity(path)
             rows += observed_test_rows(dataset, procedure, int(seed), tasks, y, pred)
     for name, path in ensembles.items():
         rows += observed_test_rows(
