@@ -41,6 +41,26 @@ def run_snakemake(args, cwd=REPO, timeout=1800, env=None) -> subprocess.Complete
     )
 
 
+# ---------------------------------------------------------------- real tiny run
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A finished tiny run, shared by the workflow and report tests: run here from scratch, or
+    (DEGU_TINY_RUN=<dir>, development only) the ``results/test`` of a run already made with the
+    same commit and config."""
+    reuse = os.environ.get("DEGU_TINY_RUN")
+    if reuse:
+        return Path(reuse)
+    work = tmp_path_factory.mktemp("tiny")
+    res = run_snakemake(
+        ["--cores", "2", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(work)],
+        timeout=3600,  # 36 min on 2 cores (measured, docs/tiny-run.md); generous for a slower CI machine
+    )
+    assert res.returncode == 0, res.stderr[-5000:]
+    return work / "results" / "test"
+
+
 # ---------------------------------------------------------------- small deepstarr run
 # The target set of the fault-tolerance and live-Slurm tests: config/test.yaml unchanged,
 # only its `deepstarr` dataset at fraction 0.25 - simulate_starrseq, prepare, subsets, the 3
