@@ -11,40 +11,52 @@ module             figures                                                table(
 =================  =====================================================  ==========================
 
 ``style`` holds what they share (backend, colours, :func:`~degu.plots.style.save_figure`).
-Each figure function takes the table and an output stem and returns the tidy table of exactly
-what it plots, written as ``<stem>.pdf``, ``<stem>.png`` and ``<stem>.csv``. :data:`FIGURES`
-maps every figure name to its function, :data:`FAMILIES` each family to its figures (the
-workflow has one rule per family, ``workflow/rules/figures.smk``), and :func:`draw` draws one
-figure from its CSV files. This package imports library modules only, never ``degu.jobs``.
+Each figure is a function of the same name in its family's module: it takes the table and an
+output stem and returns the tidy table of exactly what it plots, written as ``<stem>.pdf``,
+``<stem>.png`` and ``<stem>.csv``.
+
+:data:`FAMILIES` (family -> its figures) is the registry; the workflow has one rule per family
+(``workflow/rules/figures.smk``) and reads it when it parses, so importing this package stays
+light: the family modules (matplotlib, seaborn, pandas) load on first use of :data:`FIGURES`
+(figure name -> function), of a figure function (``from degu.plots import fig2``) or of
+:func:`draw`, which draws one figure from its CSV files. This package imports library modules
+only, never ``degu.jobs``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 
-import pandas as pd
-
-from degu.plots import calibration, ensemble_size, performance, robustness
-from degu.plots.calibration import fig5c, fig5d, supp_fig8, supp_fig11, supp_fig12
-from degu.plots.ensemble_size import supp_fig3
-from degu.plots.performance import fig2, fig5a, fig5b
-from degu.plots.robustness import fig3, supp_fig2, supp_fig4, supp_fig5
-from degu.plots.style import EXTENSIONS, save_figure
-
-FAMILIES = {
-    "performance": list(performance.FIGURES),
-    "calibration": list(calibration.FIGURES),
-    "robustness": list(robustness.FIGURES),
-    "ensemble_size": list(ensemble_size.FIGURES),
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "performance": ("fig2", "fig5a", "fig5b"),
+    "calibration": ("fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12"),
+    "robustness": ("fig3", "supp_fig2", "supp_fig4", "supp_fig5"),
+    "ensemble_size": ("supp_fig3",),
 }
-FIGURES = {
-    **performance.FIGURES,
-    **calibration.FIGURES,
-    **robustness.FIGURES,
-    **ensemble_size.FIGURES,
-}
+FAMILY_OF = {fig: family for family, figs in FAMILIES.items() for fig in figs}
+# What a figure is written as, in this order (the figure rules list their outputs the same way).
+EXTENSIONS = ("pdf", "png", "csv")
+
+
+def figure_function(figure: str):
+    """The function that draws ``figure`` (imports its family's module)."""
+    if figure not in FAMILY_OF:
+        raise ValueError(f"unknown figure {figure!r}; known: {', '.join(FAMILY_OF)}")
+    return getattr(import_module(f"degu.plots.{FAMILY_OF[figure]}"), figure)
+
+
+def __getattr__(name: str):
+    """``FIGURES``, ``save_figure`` and the figure functions, imported on first use."""
+    if name == "FIGURES":
+        return {fig: figure_function(fig) for fig in FAMILY_OF}
+    if name == "save_figure":
+        return import_module("degu.plots.style").save_figure
+    if name in FAMILY_OF:
+        return figure_function(name)
+    raise AttributeError(f"module 'degu.plots' has no attribute {name!r}")
 
 
 def figure_stem(figure: str, outputs: Sequence[str | os.PathLike]) -> Path:
@@ -64,36 +76,28 @@ def draw(
     tables: Sequence[str | os.PathLike],
     outputs: Sequence[str | os.PathLike],
     **options,
-) -> pd.DataFrame:
+):
     """Draw one figure from the CSV files it plots (read and concatenated in the given order)
     into ``outputs`` (its PDF, PNG and CSV); ``options`` go to the figure function (e.g.
-    ``main_dataset``, ``alpha``). Returns the plotted table."""
-    if figure not in FIGURES:
-        raise ValueError(f"unknown figure {figure!r}; known: {', '.join(FIGURES)}")
+    ``main_dataset``, ``alpha``). Returns the plotted table (a DataFrame)."""
+    func = figure_function(figure)
     if not tables:
         raise ValueError(f"figure {figure!r}: no input tables")
     stem = figure_stem(figure, outputs)
+    import pandas as pd
+
     table = pd.concat([pd.read_csv(p) for p in tables], ignore_index=True)
-    return FIGURES[figure](table, stem, **options)
+    return func(table, stem, **options)
 
 
 __all__ = [
+    "EXTENSIONS",
     "FAMILIES",
+    "FAMILY_OF",
     "FIGURES",
     "draw",
+    "figure_function",
     "figure_stem",
     "save_figure",
-    "fig2",
-    "fig3",
-    "fig5a",
-    "fig5b",
-    "fig5c",
-    "fig5d",
-    "supp_fig2",
-    "supp_fig3",
-    "supp_fig4",
-    "supp_fig5",
-    "supp_fig8",
-    "supp_fig11",
-    "supp_fig12",
 ]
+__all__ += list(FAMILY_OF)

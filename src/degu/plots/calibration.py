@@ -190,12 +190,3 @@ def supp_fig12(cal: pd.DataFrame, stem, alpha: float = 0.05, **_) -> pd.DataFram
     fig.tight_layout()
     save_figure(fig, table, stem)
     return table
-
-
-FIGURES = {
-    "fig5c": fig5c,
-    "fig5d": fig5d,
-    "supp_fig8": supp_fig8,
-    "supp_fig11": supp_fig11,
-    "supp_fig12": supp_fig12,
-}

@@ -59,6 +59,3 @@ def supp_fig3(size: pd.DataFrame, stem, **_) -> pd.DataFrame:
     fig.tight_layout()
     save_figure(fig, table, stem)
     return table
-
-
-FIGURES = {"supp_fig3": supp_fig3}

@@ -106,6 +106,3 @@ def fig5b(perf: pd.DataFrame, stem, **_) -> pd.DataFrame:
     )
     save_figure(fig, table, stem)
     return table
-
-
-FIGURES = {"fig2": fig2, "fig5a": fig5a, "fig5b": fig5b}

@@ -186,6 +186,3 @@ def supp_fig4(act: pd.DataFrame, stem, **_) -> pd.DataFrame:
     fig.tight_layout()
     save_figure(fig, table, stem)
     return table
-
-
-FIGURES = {"fig3": fig3, "supp_fig2": supp_fig2, "supp_fig4": supp_fig4, "supp_fig5": supp_fig5}

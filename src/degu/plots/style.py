@@ -24,9 +24,6 @@ METHOD_STYLE = {
     "kmer_ridge": {"color": "0.45", "label": "k-mer ridge", "ls": "--"},
 }
 
-# What save_figure writes for a stem, in this order (the rule's outputs list them the same way).
-EXTENSIONS = ("pdf", "png", "csv")
-
 
 def save_figure(fig, table: pd.DataFrame, stem: str | os.PathLike) -> dict[str, Path]:
     """Write ``<stem>.pdf``, ``<stem>.png`` (200 dpi) and ``<stem>.csv`` (``table``, the plotted
