@@ -48,7 +48,7 @@ def run_snakemake(args, cwd=REPO, timeout=1800, env=None) -> subprocess.Complete
 def tiny_run(tmp_path_factory):
     """A finished tiny run (config/test.yaml, every target): run once per session from scratch,
     or (DEGU_TINY_RUN=<dir>, development only) the ``results/test`` of a run already made with
-    the same commit and config. Shared by test_workflow.py and test_predict.py."""
+    the same commit and config. Shared by the workflow, report and predict tests."""
     reuse = os.environ.get("DEGU_TINY_RUN")
     if reuse:
         return Path(reuse)

@@ -55,7 +55,7 @@ def per_rule(assignments: list[str]) -> dict[str, dict[str, str]]:
 def test_gpu_rules_are_found():
     found = gpu_rules()
     assert {"train_teacher", "train_student", "ensemble_labels", "mc_dropout"} <= found
-    assert not found & {"prepare", "subsets", "evaluate", "calibration", "figure", "download"}
+    assert not found & {"prepare", "subsets", "evaluate", "calibration", "performance_figures", "download"}
 
 
 def test_every_gpu_rule_gets_the_gpu_partition(monkeypatch):

@@ -59,7 +59,7 @@ ROBUSTNESS_COUNTS = {
     "shifted_test_sets": 1,
     "ood_predict": 5,
     "robustness_metrics": 1,
-    "figure": 4,
+    "robustness_figures": 1,
 }
 # Teacher-ensemble size: teachers 11-25 (1-10 are the main grid's), labels and 10 students for
 # each k in {2, 3, 4, 5, 15, 20, 25} (k = 10 is the main ensemble), one table; supp_fig3.
@@ -68,10 +68,17 @@ ENSEMBLE_SIZE_COUNTS = {
     "ensemble_labels": 7,
     "train_student": 70,
     "ensemble_size_metrics": 1,
-    "figure": 1,
+    "ensemble_size_figures": 1,
 }
-# performance and training-health tables; fig2, fig5a-d, supp_fig8, supp_fig11, supp_fig12
-SHARED_COUNTS = {"evaluate": 1, "training_health": 1, "figure": 8, "all": 1}
+# performance and training-health tables; fig2, fig5a, fig5b (one job) and fig5c, fig5d, supp_fig8,
+# supp_fig11, supp_fig12 (one job)
+SHARED_COUNTS = {
+    "evaluate": 1,
+    "training_health": 1,
+    "performance_figures": 1,
+    "calibration_figures": 1,
+    "all": 1,
+}
 PARTS = (STARRSEQ_COUNTS, LENTIMPRA_COUNTS, ROBUSTNESS_COUNTS, ENSEMBLE_SIZE_COUNTS, SHARED_COUNTS)
 PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
 
@@ -93,9 +100,9 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 812
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 803
     assert counts == PAPER_COUNTS
-    assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 166
+    assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 163
 
 
 def test_paper_config_robustness_part_dry_run(tmp_path):
@@ -114,7 +121,7 @@ def test_paper_config_robustness_part_dry_run(tmp_path):
         STARRSEQ_COUNTS,
         ROBUSTNESS_COUNTS,
         ENSEMBLE_SIZE_COUNTS,
-        {"evaluate": 1, "training_health": 1, "figure": 2, "all": 1},
+        {"evaluate": 1, "training_health": 1, "performance_figures": 1, "all": 1},
     ):
         for k, v in part.items():
             expected[k] = expected.get(k, 0) + v
@@ -134,7 +141,7 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(LENTIMPRA_COUNTS.values()) + 11
+    assert counts.pop("total") == sum(LENTIMPRA_COUNTS.values()) + sum(SHARED_COUNTS.values())
     assert counts == {**LENTIMPRA_COUNTS, **SHARED_COUNTS}
     for f in ("fig5b", "fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12"):
         assert f"results/paper/figures/{f}.pdf" in res.stdout
@@ -282,7 +289,7 @@ def test_single_figure_target_rebuilds_alone(tiny_run):
     target = "results/test/figures/fig5a.pdf"
     cfg = str(REPO / "config" / "test.yaml")
     res = run_snakemake(["-n", "--configfile", cfg, "--directory", str(work), target])
-    assert job_stats(res.stdout) == {"figure": 1, "total": 1}
+    assert job_stats(res.stdout) == {"performance_figures": 1, "total": 1}  # fig5a's family
     res = run_snakemake(["--cores", "1", "--configfile", cfg, "--directory", str(work), target])
     assert res.returncode == 0, res.stderr
     assert (tiny_run / "figures" / "fig5a.csv").exists() and (tiny_run / "figures" / "fig5a.png").exists()

@@ -29,11 +29,6 @@ def baseline_datasets(method):
     return [name for name, d in DATASETS.items() if method in d["baselines"]]
 
 
-def main_calibration_dataset():
-    cal = calibrated_datasets()
-    return UNC.get("main_dataset") or (cal[0] if cal else None)
-
-
 EVO = config["evoaug"]
 ROB = config["robustness"]
 ROB_DS = ROB.get("dataset")
@@ -42,28 +37,6 @@ ENS = config["ensemble_size"]
 ENS_DS = ENS.get("dataset")
 FULL = fraction_key(1.0)
 KMER = config["kmer_ridge"]  # the k-mer ridge reference (rules/reference.smk)
-
-
-def figure_list():
-    figs = ["fig2", "fig5a"]
-    if any(d["aleatoric"] for d in DATASETS.values()):
-        figs.append("fig5b")
-    if calibrated_datasets():
-        figs += ["fig5c", "fig5d", "supp_fig12"]
-        if len(calibrated_datasets()) > 1:
-            figs.append("supp_fig8")
-    if baseline_datasets(
-        "heteroscedastic_distill"
-    ):  # check_datasets: baselines => calibrate
-        figs.append("supp_fig11")
-    if ROB_DS:
-        figs += ["fig3", "supp_fig2", "supp_fig4", "supp_fig5"]
-    if ENS_DS:
-        figs.append("supp_fig3")
-    return figs
-
-
-FIGURES = figure_list()
 
 
 def alternatives(values):
@@ -112,18 +85,6 @@ def res_per_attempt(kind, key, default):
     time or memory limit gets twice as much the second time, three times the third."""
     value = res(kind, key, default)
     return lambda wildcards, attempt: value * attempt
-
-
-def figure_inputs(figure):
-    if figure in ("fig2", "fig5a", "fig5b"):
-        return [f"{OUT}/metrics/performance.csv"]
-    if figure in ("fig3", "supp_fig2", "supp_fig5"):
-        return [f"{OUT}/metrics/robustness.csv"]
-    if figure == "supp_fig4":
-        return [f"{OUT}/ood/{ROB_DS}/oracle_activity.csv"]
-    if figure == "supp_fig3":
-        return [f"{OUT}/metrics/ensemble_size.csv"]
-    return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
 def all_targets():

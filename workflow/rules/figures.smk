@@ -1,17 +1,22 @@
-# Figures: each a named target written as PDF, PNG and the CSV of plotted numbers.
+# Figures: one rule per figure family, a family being the figures drawn from one table (the
+# modules of degu.plots). Every figure is a named target results/<run>/figures/<fig>.{pdf,png,csv}
+# (the CSV holds the plotted numbers) and its PNG a report item with the caption
+# ../report/<fig>.rst, in a category named after the paper section (`snakemake --report`).
+# Which figures a config makes, their inputs, outputs and report entries: figure_functions.smk
+# (Snakemake's linter wants functions and rules in separate files).
 
 
-rule figure:
+include: "figure_functions.smk"
+
+
+# Fig. 2, 5a, 5b: activity, epistemic and aleatoric Pearson r vs training fraction.
+rule performance_figures:
     input:
-        lambda wc: figure_inputs(wc.figure),
+        **family_inputs("performance"),
     output:
-        pdf="results/{run}/figures/{figure}.pdf",
-        png="results/{run}/figures/{figure}.png",
-        csv="results/{run}/figures/{figure}.csv",
+        **family_outputs("performance"),
     log:
-        "results/{run}/logs/figures/{figure}.log",
-    wildcard_constraints:
-        figure=alternatives(FIGURES),
+        "results/{run}/logs/figures/performance.log",
     conda:
         "../../envs/degu.yaml"
     threads: res("light", "threads", 1)
@@ -19,7 +24,76 @@ rule figure:
         runtime=res_per_attempt("light", "runtime", 10),
         mem_mb=res_per_attempt("light", "mem_mb", 4000),
     params:
-        main_dataset=main_calibration_dataset(),
-        alpha=UNC["alpha"],
+        figures=family_figures("performance"),
+        options={},
     script:
-        "../scripts/figure.py"
+        "../scripts/figures.py"
+
+
+# Fig. 5c, 5d, Supp. Figs. 8, 11, 12: interval coverage, size and accuracy per method.
+if family_figures("calibration"):
+
+    rule calibration_figures:
+        input:
+            **family_inputs("calibration"),
+        output:
+            **family_outputs("calibration"),
+        log:
+            "results/{run}/logs/figures/calibration.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("calibration"),
+            options={"main_dataset": main_calibration_dataset(), "alpha": UNC["alpha"]},
+        script:
+            "../scripts/figures.py"
+
+
+# Fig. 3, Supp. Figs. 2, 4, 5: EvoAug and covariate shift.
+if family_figures("robustness"):
+
+    rule robustness_figures:
+        input:
+            **family_inputs("robustness"),
+        output:
+            **family_outputs("robustness"),
+        log:
+            "results/{run}/logs/figures/robustness.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("robustness"),
+            options={},
+        script:
+            "../scripts/figures.py"
+
+
+# Supp. Fig. 3: teacher-ensemble size.
+if family_figures("ensemble_size"):
+
+    rule ensemble_size_figures:
+        input:
+            **family_inputs("ensemble_size"),
+        output:
+            **family_outputs("ensemble_size"),
+        log:
+            "results/{run}/logs/figures/ensemble_size.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("ensemble_size"),
+            options={},
+        script:
+            "../scripts/figures.py"

@@ -107,5 +107,5 @@ TRAINING_CSV = "results/{run}/metrics/training.csv"
 
 # ------------------------------------------------ bundles/{dataset} (docs/predict.md)
 BUNDLE_DIR = "results/{run}/bundles/{dataset}"
-BUNDLE_FILE = BUNDLE_DIR + "/{name}/{file}"
-BUNDLE_ENSEMBLE = BUNDLE_DIR + "/ensemble/degu.json"
+BUNDLE_FILE = "results/{run}/bundles/{dataset}/{name}/{file}"
+BUNDLE_ENSEMBLE = "results/{run}/bundles/{dataset}/ensemble/degu.json"
