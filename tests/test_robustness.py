@@ -20,6 +20,8 @@ from degu.robustness import (
 )
 
 TASKS = ["Dev", "Hk"]
+# the layout attributes every predictions.h5 of the training job carries (degu.heads)
+PRED_ATTRS = {"heads": json.dumps(["mean"]), "tasks": json.dumps(TASKS)}
 RNG = np.random.default_rng(0)
 
 
@@ -71,7 +73,7 @@ def test_robustness_metrics_job_table(tmp_path):
     ood = {f"seed{s}/{lv}": RNG.normal(size=(n, 4)) for s in (1, 0) for lv in ("small", "none")}
     hdf5.write_arrays(tmp_path / "ood.h5", ood)
     test_pred = RNG.normal(size=(n, 4))
-    hdf5.write_arrays(tmp_path / "pred.h5", {"Test/pred": test_pred})
+    hdf5.write_arrays(tmp_path / "pred.h5", {"Test/pred": test_pred}, attrs=PRED_ATTRS)
     ens_mean = RNG.normal(size=(n, 2))
     hdf5.write_arrays(tmp_path / "labels.h5", {"Test/mean": ens_mean})
 
@@ -110,7 +112,7 @@ def test_ensemble_size_metrics_job_checks_the_member_count(tmp_path):
     y = RNG.normal(size=(n, 2))
     _dataset(tmp_path / "dataset.h5", y)
     hdf5.write_arrays(tmp_path / "k3.h5", {"Test/mean": y, "Test/members": RNG.normal(size=(3, n, 2))})
-    hdf5.write_arrays(tmp_path / "t.h5", {"Test/pred": RNG.normal(size=(n, 2))})
+    hdf5.write_arrays(tmp_path / "t.h5", {"Test/pred": RNG.normal(size=(n, 2))}, attrs=PRED_ATTRS)
     entries = [{"k": 3, "teachers": [(0, tmp_path / "t.h5")], "labels": tmp_path / "k3.h5", "students": []}]
     table = ensemble_size_metrics_job(
         dataset="d", dataset_h5=tmp_path / "dataset.h5", entries=entries, out_csv=tmp_path / "e.csv"
@@ -129,3 +131,20 @@ def test_ensemble_size_metrics_job_checks_the_member_count(tmp_path):
             out_csv=tmp_path / "x.csv",
         )
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_activity_is_read_through_the_recorded_head_layout(tmp_path):
+    from degu.errors import DeguInputError
+    from degu.jobs._common import read_activity
+
+    pred = RNG.normal(size=(6, 4)).astype(np.float32)  # [Dev, Hk] mean, then [Dev, Hk] epistemic
+    attrs = {"heads": json.dumps(["mean", "epistemic"]), "tasks": json.dumps(TASKS)}
+    hdf5.write_arrays(tmp_path / "s.h5", {"Test/pred": pred}, attrs=attrs)
+    np.testing.assert_array_equal(read_activity(tmp_path / "s.h5"), pred[:, :2])
+    hdf5.write_arrays(tmp_path / "bare.h5", {"Test/pred": pred})
+    with pytest.raises(DeguInputError) as e:
+        read_activity(tmp_path / "bare.h5")
+    assert (
+        str(e.value)
+        == f"{tmp_path / 'bare.h5'}: no 'tasks' attribute (not a predictions file of this pipeline?)"
+    )

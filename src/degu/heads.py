@@ -183,6 +183,8 @@ def prediction_layout(attrs: Mapping, width: int | None = None) -> HeadLayout:
     import json
 
     def _list(key):
+        if key not in attrs:
+            raise ValueError(f"no {key!r} attribute (not a predictions file of this pipeline?)")
         v = attrs[key]
         return json.loads(v) if isinstance(v, str | bytes) else list(v)
 
