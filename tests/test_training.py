@@ -44,6 +44,8 @@ def train_in_subprocess(data, out, seed, role="teacher", labels=None, **extra):
         out_model=str(out / "model.keras"),
         out_history=str(out / "history.csv"),
         out_predictions=str(out / "pred.h5"),
+        out_meta=str(out / "degu.json"),
+        dataset="toy",
         **extra,
     )
     code = "import json, sys; from degu.jobs.train import train_model_job; train_model_job(**json.loads(sys.argv[1]))"
@@ -69,6 +71,23 @@ def test_same_seed_gives_identical_model_on_cpu(data, tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "a" / "history.csv"), pd.read_csv(tmp_path / "b" / "history.csv")
     )
+    # the model describes itself: degu.json beside it, and a bundle load predicts what the job saved
+    from degu import bundle
+    from degu.io import hdf5
+
+    model, meta = bundle.load(tmp_path / "a" / "model.keras")
+    assert (meta["tasks"], meta["heads"], meta["seq_len"]) == (["Dev", "Hk"], ["mean"], 249)
+    assert (meta["source"]["dataset"], meta["source"]["seed"], meta["source"]["role"]) == (
+        "toy",
+        11,
+        "teacher",
+    )
+    assert meta["sha256"] == bundle.sha256_file(tmp_path / "a" / "model.keras")
+    x = hdf5.read_split(data / "ds.h5", "Test").X.astype(np.float32)
+    with h5py.File(tmp_path / "a" / "pred.h5") as fa:
+        np.testing.assert_allclose(
+            model.predict(x, batch_size=500, verbose=0), fa["Test/pred"][...], atol=1e-6
+        )
 
 
 def test_augmented_and_dynamic_training_are_reproducible(data, tmp_path):

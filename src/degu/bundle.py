@@ -394,7 +394,8 @@ def load_ensemble(path):
 # ------------------------------------------------------------------ writing
 
 
-def _write_json(path, meta: dict) -> None:
+def write_metadata(path, meta: dict) -> None:
+    """Write ``meta`` as JSON to ``path`` (atomically; NaN/inf refused)."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
@@ -498,7 +499,7 @@ def write_bundle(out_dir, model_path, meta: dict) -> Path:
         shutil.copyfile(model_path, tmp)
     if sha256_file(out_dir / MODEL_NAME) != meta["sha256"]:
         raise DeguInputError(f"{model_path}: changed while the bundle was written")
-    _write_json(out_dir / META_NAME, meta)
+    write_metadata(out_dir / META_NAME, meta)
     return out_dir
 
 
@@ -538,7 +539,7 @@ def write_ensemble(out_dir, members: list, *, run=None, conformal: dict | None =
     relative to ``out_dir``); returns ``out_dir``."""
     out_dir = Path(out_dir)
     rel = {os.path.relpath(Path(m).resolve(), out_dir.resolve()): read_metadata(m) for m in members}
-    _write_json(out_dir / META_NAME, ensemble_metadata(rel, run=run, conformal=conformal))
+    write_metadata(out_dir / META_NAME, ensemble_metadata(rel, run=run, conformal=conformal))
     return out_dir
 
 

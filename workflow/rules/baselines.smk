@@ -13,6 +13,7 @@ rule train_baseline:
         model=model_file("{role}", "model.keras"),
         history=model_file("{role}", "history.csv"),
         predictions=model_file("{role}", "predictions.h5"),
+        meta=model_file("{role}", "degu.json"),
     log:
         log_file("train_{role}/{dataset}/frac{fraction}/seed{seed}"),
     wildcard_constraints:
@@ -74,6 +75,7 @@ rule train_het_student:
         model=model_file("het_student", "model.keras"),
         history=model_file("het_student", "history.csv"),
         predictions=model_file("het_student", "predictions.h5"),
+        meta=model_file("het_student", "degu.json"),
     log:
         log_file("train_het_student/{dataset}/frac{fraction}/seed{seed}"),
     conda:

@@ -14,6 +14,7 @@ rule train_student:
         model=model_file("{student}", "model.keras"),
         history=model_file("{student}", "history.csv"),
         predictions=model_file("{student}", "predictions.h5"),
+        meta=model_file("{student}", "degu.json"),
     log:
         log_file("train_{student}/{dataset}/frac{fraction}/seed{seed}"),
     wildcard_constraints:
@@ -52,6 +53,7 @@ rule train_evoaug_student:
         model=model_file("evoaug_student", "model.keras"),
         history=model_file("evoaug_student", "history.csv"),
         predictions=model_file("evoaug_student", "predictions.h5"),
+        meta=model_file("evoaug_student", "degu.json"),
     log:
         log_file("train_evoaug_student/{dataset}/frac{fraction}/seed{seed}"),
     conda:
@@ -91,6 +93,7 @@ rule train_dynamic_student:
         model=model_file("dynamic_{scheme}", "model.keras"),
         history=model_file("dynamic_{scheme}", "history.csv"),
         predictions=model_file("dynamic_{scheme}", "predictions.h5"),
+        meta=model_file("dynamic_{scheme}", "degu.json"),
     log:
         log_file("train_dynamic_student/{dataset}/frac{fraction}/{scheme}/seed{seed}"),
     wildcard_constraints:

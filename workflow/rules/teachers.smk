@@ -10,6 +10,7 @@ rule train_teacher:
         model=model_file("teacher", "model.keras"),
         history=model_file("teacher", "history.csv"),
         predictions=model_file("teacher", "predictions.h5"),
+        meta=model_file("teacher", "degu.json"),
     log:
         log_file("train_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:
@@ -42,6 +43,7 @@ rule train_evoaug_teacher:
         model=model_file("evoaug_teacher", "model.keras"),
         history=model_file("evoaug_teacher", "history.csv"),
         predictions=model_file("evoaug_teacher", "predictions.h5"),
+        meta=model_file("evoaug_teacher", "degu.json"),
     log:
         log_file("train_evoaug_teacher/{dataset}/frac{fraction}/seed{seed}"),
     conda:

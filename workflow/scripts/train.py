@@ -30,4 +30,7 @@ train_model_job(
     out_model=sm.output.model,
     out_history=sm.output.history,
     out_predictions=sm.output.predictions,
+    out_meta=sm.output.meta,
+    dataset=sm.wildcards.dataset,
+    run=sm.wildcards.run,
 )

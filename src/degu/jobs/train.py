@@ -77,6 +77,9 @@ def train_model_job(
     out_model,
     out_history,
     out_predictions,
+    out_meta=None,
+    dataset: str | None = None,
+    run: str | None = None,
     subsets_h5=None,
     labels_h5=None,
     lam: float = 1.0,
@@ -113,6 +116,10 @@ def train_model_job(
     * ``dynamic_teachers`` (students only): the teacher models that relabel every
       augmented minibatch in the training graph (mean, std (, aleatoric)), replacing the
       static labels; validation keeps the static labels of the original validation data.
+
+    ``out_meta``: where to write the model's ``degu.json`` (:func:`degu.bundle.model_metadata`:
+    architecture, length, alphabet, tasks, heads, target scaling, provenance, versions), so
+    the saved model describes itself (``dataset``/``run`` name its source).
 
     ``standardize_targets`` (students; ``distillation.standardize_targets``): fit the targets
     standardized per task with training-set statistics (:class:`degu.distill.TargetScaling`);
@@ -245,4 +252,17 @@ def train_model_job(
             target_scaling=scaling.to_dict() if scaling is not None else {},
         ),
     )
+    if out_meta is not None:  # degu.json beside the model: what its inputs and outputs are
+        from degu.bundle import model_metadata, write_metadata
+
+        meta = model_metadata(
+            model_path=out_model,
+            predictions_h5=out_predictions,
+            dataset_h5=dataset_h5,
+            dataset=dataset or Path(dataset_h5).parent.name,
+            architecture=architecture,
+            model_params=model_params,
+            run=run,
+        )
+        write_metadata(out_meta, meta)
     return {"device": device, "epochs": len(history)}
