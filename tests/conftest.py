@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,18 @@ def run_snakemake(args, cwd=REPO, timeout=1800, env=None) -> subprocess.Complete
         timeout=timeout,
         env=env,
     )
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """Jobs per rule from the "Job stats" table of Snakemake's output."""
+    block = output.split("Job stats:", 1)[1]
+    counts = {}
+    for line in block.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        counts[m.group(1)] = int(m.group(2))
+    return counts
 
 
 # ---------------------------------------------------------------- real tiny run

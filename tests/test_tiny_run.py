@@ -1,0 +1,403 @@
+"""The real tiny run (config/test.yaml, every target, run once per session by the ``tiny_run``
+fixture of conftest.py): its files, numbers recomputed independently, training health, and the
+headline metrics the docs quote. Slow: marked ``workflow``."""
+
+import json
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, job_stats, run_snakemake
+
+
+@pytest.mark.workflow
+def test_tiny_run_figures_and_tidy_table(tiny_run):
+    for fig in ("fig2", "fig5a"):
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    assert list(perf.columns) == ["dataset", "fraction", "method", "seed", "task", "metric", "value"]
+    assert set(perf["method"]) == {"standard", "distilled", "ensemble", "kmer_ridge"}
+    fig2 = pd.read_csv(tiny_run / "figures" / "fig2.csv").query("dataset == 'deepstarr'")
+    # every method at every fraction, for both tasks; the k-mer ridge reference at 1.0 only
+    assert len(fig2) == 3 * 3 * 2 + 2
+    assert fig2.groupby("method")["fraction"].apply(lambda f: sorted(set(f))).to_dict() == {
+        **{m: [0.25, 0.5, 1.0] for m in ("distilled", "ensemble", "standard")},
+        "kmer_ridge": [1.0],
+    }
+    # the plotted means are the means over seeds of the tidy table
+    std = perf[(perf.method == "standard") & (perf.metric == "pearson")]
+    for row in fig2[fig2.method == "standard"].itertuples():
+        vals = std[(std.fraction == row.fraction) & (std.task == row.task)]["value"]
+        assert len(vals) == 3 and row.mean == pytest.approx(vals.mean())
+    fig5a = pd.read_csv(tiny_run / "figures" / "fig5a.csv")
+    assert set(fig5a["metric"]) == {"epistemic_pearson"}
+    assert len(fig5a.query("dataset == 'deepstarr'")) == 6  # 3 fractions x 2 tasks
+    assert len(fig5a.query("dataset == 'k562'")) == 1 and len(fig5a.query("dataset == 'hepg2'")) == 1
+
+
+@pytest.mark.workflow
+def test_tiny_run_numbers_recomputed_independently(tiny_run):
+    from degu.models import load_model
+
+    data = tiny_run / "data" / "deepstarr"
+    with h5py.File(data / "dataset.h5") as f:
+        y_test = f["Test/y"][...]
+        x_train = f["Train/X"][...]
+    with h5py.File(data / "subsets.h5") as f:
+        subsets = {k: f[f"fraction/{k}"][...] for k in ("0.25", "0.5", "1.0")}
+    assert np.isin(subsets["0.25"], subsets["0.5"]).all() and np.isin(subsets["0.5"], subsets["1.0"]).all()
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    frac = "0.5"
+    teacher_preds = []
+    for seed in range(3):
+        mdir = tiny_run / "models" / "deepstarr" / f"frac{frac}" / "teacher" / f"seed{seed}"
+        with h5py.File(mdir / "predictions.h5") as f:
+            # every teacher of a fraction trained on exactly the fraction's subset
+            np.testing.assert_array_equal(f["Train/index"][...], subsets[frac])
+            assert f.attrs["n_train"] == len(subsets[frac])
+            teacher_preds.append(f["Test/pred"][...])
+        assert len(pd.read_csv(mdir / "history.csv")) >= 1
+    with h5py.File(tiny_run / "labels" / "deepstarr" / f"frac{frac}" / "ensemble.h5") as f:
+        lab = {
+            k: f[k][...]
+            for k in ("Train/index", "Train/mean", "Train/std", "Test/mean", "Test/std", "Test/members")
+        }
+    np.testing.assert_array_equal(lab["Train/index"], subsets[frac])
+    # the saved .keras teachers reproduce the predictions their training jobs wrote
+    np.testing.assert_allclose(lab["Test/members"], np.stack(teacher_preds), atol=1e-5)
+    np.testing.assert_allclose(lab["Test/mean"], np.mean(teacher_preds, axis=0), atol=1e-5)
+    np.testing.assert_allclose(lab["Test/std"], np.std(teacher_preds, axis=0, ddof=0), atol=1e-5)
+    # train labels: recompute from the saved teachers on the subset
+    models = [
+        load_model(tiny_run / "models" / "deepstarr" / f"frac{frac}" / "teacher" / f"seed{s}" / "model.keras")
+        for s in range(3)
+    ]
+    sub = x_train[subsets[frac][:200]].astype(np.float32)
+    p = np.stack([m.predict(sub, verbose=0) for m in models])
+    np.testing.assert_allclose(lab["Train/mean"][:200], p.mean(0), atol=1e-4)
+    np.testing.assert_allclose(lab["Train/std"][:200], p.std(0), atol=1e-4)
+    # ensemble Pearson in the tidy table equals an independent computation
+    for j, task in enumerate(["Dev", "Hk"]):
+        r = np.corrcoef(y_test[:, j], lab["Test/mean"][:, j])[0, 1]
+        got = perf[
+            (perf.method == "ensemble")
+            & (perf.fraction == 0.5)
+            & (perf.task == task)
+            & (perf.metric == "pearson")
+        ]
+        assert got["value"].item() == pytest.approx(r, abs=1e-6)
+    # student epistemic metric: its std head against the ensemble std
+    sdir = tiny_run / "models" / "deepstarr" / f"frac{frac}" / "student" / "seed1000"
+    with h5py.File(sdir / "predictions.h5") as f:
+        sp = f["Test/pred"][...]
+        np.testing.assert_array_equal(f["Train/index"][...], subsets[frac])  # students: the same subset
+    assert sp.shape == (len(y_test), 4)
+    r = np.corrcoef(lab["Test/std"][:, 0], sp[:, 2])[0, 1]
+    got = perf.query(
+        "method == 'distilled' and seed == 1000 and fraction == 0.5 and task == 'Dev' "
+        "and metric == 'epistemic_pearson'"
+    )
+    assert got["value"].item() == pytest.approx(r, abs=1e-6)
+    # the planted signal is learnable: teachers on all training data reach a clearly positive r
+    full = perf.query(
+        "dataset == 'deepstarr' and method == 'standard' and fraction == 1.0 and metric == 'pearson'"
+    )
+    assert full["value"].min() > 0.3
+
+
+@pytest.mark.workflow
+def test_single_figure_target_rebuilds_alone(tiny_run):
+    work = tiny_run.parents[1]
+    for ext in ("pdf", "png", "csv"):
+        (tiny_run / "figures" / f"fig5a.{ext}").unlink()
+    target = "results/test/figures/fig5a.pdf"
+    cfg = str(REPO / "config" / "test.yaml")
+    res = run_snakemake(["-n", "--configfile", cfg, "--directory", str(work), target])
+    assert job_stats(res.stdout) == {"performance_figures": 1, "total": 1}  # fig5a's family
+    res = run_snakemake(["--cores", "1", "--configfile", cfg, "--directory", str(work), target])
+    assert res.returncode == 0, res.stderr
+    assert (tiny_run / "figures" / "fig5a.csv").exists() and (tiny_run / "figures" / "fig5a.png").exists()
+    res = run_snakemake(["-n", "--configfile", cfg, "--directory", str(work)])
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- lentiMPRA part of the tiny run
+
+UQ_FIGURES = ("fig5b", "fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12")
+
+
+@pytest.mark.workflow
+def test_tiny_run_uncertainty_figures(tiny_run):
+    for fig in UQ_FIGURES:
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig5b = pd.read_csv(tiny_run / "figures" / "fig5b.csv")
+    assert set(fig5b["metric"]) == {"aleatoric_pearson"}
+    assert set(fig5b["method"]) == {"standard", "distilled", "ensemble"}
+    assert sorted(set(fig5b.query("dataset == 'k562'")["fraction"])) == [1.0]
+    fig5c = pd.read_csv(tiny_run / "figures" / "fig5c.csv")
+    assert set(fig5c["dataset"]) == {"k562"} and set(fig5c["stage"]) == {"before", "conformal"}
+    assert {"distilled", "ensemble", "mc_dropout", "heteroscedastic", "evidential"} <= set(fig5c["method"])
+    assert set(pd.read_csv(tiny_run / "figures" / "supp_fig8.csv")["dataset"]) == {"hepg2"}
+    s11 = pd.read_csv(tiny_run / "figures" / "supp_fig11.csv")
+    assert set(s11["method"]) == {"heteroscedastic", "heteroscedastic_distill", "distilled"}
+
+
+@pytest.mark.workflow
+def test_tiny_run_lentimpra_pairs_and_heads(tiny_run):
+    from degu.io.lentimpra import pair_stem
+
+    data = tiny_run / "data" / "hepg2" / "dataset.h5"
+    owner = {}
+    splits = ("Train", "Val", "Test", "Cal")  # Cal: config/test.yaml's uncertainty.calibration_split
+    with h5py.File(data) as f:
+        for split in splits:
+            assert f[f"{split}/aleatoric"].shape == f[f"{split}/y"].shape
+            for name in f[f"{split}/ids"].asstr()[...]:
+                assert owner.setdefault(pair_stem(name), split) == split
+        n_cal, n_val = len(f["Cal/y"]), len(f["Val/y"])
+        assert abs(n_cal - n_val) <= 0.05 * (n_cal + n_val)  # about half of the validation split, by pairs
+    with h5py.File(data) as f:
+        ids = np.concatenate([f[f"{s}/ids"].asstr()[...] for s in splits])
+        report = json.loads(f.attrs["prepare_report"])
+    # the Table 3 "_Reversed_0" quirk was matched to Table 4's "_Reversed" and kept with its pair
+    assert any(n.endswith("_Reversed_0") for n in ids)
+    assert report["n_matched_after_suffix_normalisation"] > 0 and report["n_dropped_few_replicates"] > 0
+    frac = tiny_run / "models" / "k562" / "frac1.0"
+    with h5py.File(frac / "teacher" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 2 and f.attrs["heads"] == '["mean", "aleatoric"]'
+    with h5py.File(frac / "student" / "seed1000" / "predictions.h5") as f:
+        assert f.attrs["heads"] == '["mean", "epistemic", "aleatoric"]'
+    with h5py.File(frac / "heteroscedastic" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 2
+    with h5py.File(frac / "evidential" / "seed0" / "predictions.h5") as f:
+        assert f["Test/pred"].shape[1] == 4
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    k = perf.query("dataset == 'k562' and fraction == 1.0 and metric == 'pearson'")
+    assert k.query("method == 'ensemble'")["value"].item() > 0.3  # the planted signal is learnable
+
+
+@pytest.mark.workflow
+def test_tiny_run_calibration_recomputed_independently(tiny_run):
+    """Coverage, width and conformal scale of one student, recomputed from the raw arrays: the
+    conformal scale calibrated on the disjoint Cal split and (the *_val columns) on Val."""
+    cal = pd.read_csv(tiny_run / "metrics" / "calibration" / "k562.csv")
+    with h5py.File(tiny_run / "data" / "k562" / "dataset.h5") as f:
+        y = {s: f[f"{s}/y"][:, 0].astype(float) for s in ("Val", "Test", "Cal")}
+    with h5py.File(tiny_run / "models" / "k562" / "frac1.0" / "student" / "seed1001" / "predictions.h5") as f:
+        p = {s: f[f"{s}/pred"][...].astype(float) for s in ("Val", "Test", "Cal")}
+
+    def sigma(pred, kind):
+        if kind == "total":
+            s = np.hypot(np.clip(pred[:, 1], 0, None), np.clip(pred[:, 2], 0, None))
+        else:
+            s = pred[:, {"epistemic": 1, "aleatoric": 2}[kind]]
+        return np.clip(s, 1e-8, None)
+
+    y_test, pt = y["Test"], p["Test"]
+    for kind in ("epistemic", "aleatoric", "total"):
+        st = sigma(pt, kind)
+        row = cal.query(f"method == 'distilled' and seed == 1001 and kind == '{kind}'").iloc[0]
+        assert row["coverage"] == pytest.approx(np.mean(np.abs(y_test - pt[:, 0]) <= 1.959964 * st), abs=1e-9)
+        assert row["interval_width"] == pytest.approx(np.mean(2 * 1.959964 * st), rel=1e-6)
+        assert (row["n_cal"], row["n_val"]) == (len(y["Cal"]), len(y["Val"]))
+        for split, suffix in (("Cal", ""), ("Val", "_val")):
+            scores = np.sort(np.abs(y[split] - p[split][:, 0]) / sigma(p[split], kind))
+            n = len(scores)
+            lam = scores[int(np.ceil((n + 1) * 0.95)) - 1]
+            assert row[f"conformal_scale{suffix}"] == pytest.approx(lam, rel=1e-9)
+            assert row[f"coverage_conformal{suffix}"] == pytest.approx(
+                np.mean(np.abs(y_test - pt[:, 0]) <= lam * st), abs=1e-9
+            )
+
+
+@pytest.mark.workflow
+def test_tiny_run_conformal_coverage_near_nominal(tiny_run):
+    for ds in ("k562", "hepg2"):
+        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv")
+        # sampling error of a conformal coverage: test binomial + calibration quantile variability;
+        # forward/reverse pairs have nearly the same activity, so about n/2 independent records
+        n_test, n_cal = cal["n_test"].iloc[0] / 2, cal["n_cal"].iloc[0] / 2
+        sd = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (n_cal + 2))
+        # (all methods share one calibration and one test set, so their deviations are
+        # correlated: averaging over methods would not shrink the error; each row is checked)
+        assert (cal["coverage_conformal"] - 0.95).abs().max() < 4.5 * sd, cal
+        # calibrated on the early-stopping validation split instead (config/test.yaml carves Cal
+        # from it): the same check with its size; the two columns show both choices
+        sd_val = np.sqrt(0.95 * 0.05 / n_test + 0.95 * 0.05 / (cal["n_val"].iloc[0] / 2 + 2))
+        assert (cal["coverage_conformal_val"] - 0.95).abs().max() < 4.5 * sd_val, cal
+        # before calibration, epistemic-only intervals under-cover (paper Fig. 5c)
+        assert cal.query("method == 'distilled' and kind == 'epistemic'")["coverage"].max() < 0.9
+        # the simulator's true noise (sigma / sqrt(n_replicates)) is calibrated without any help
+        truth = cal.query("method == 'truth'").iloc[0]
+        assert abs(truth["coverage"] - 0.95) < 3 * np.sqrt(0.95 * 0.05 / n_test)
+        assert truth["conformal_scale"] == pytest.approx(1.96, rel=0.25)
+
+
+# ------------------------------------------ EvoAug, covariate shift, ensemble size (tiny run)
+
+FIG3_PROCEDURES = ["standard", "oracle_distilled", "dynamic_evoaug", "dynamic_mutation", "dynamic_shuffle"]
+
+
+@pytest.mark.workflow
+def test_tiny_run_robustness_figures(tiny_run):
+    for fig in ("fig3", "supp_fig2", "supp_fig3", "supp_fig4", "supp_fig5"):
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").stat().st_size > 1000
+    fig3 = pd.read_csv(tiny_run / "figures" / "fig3.csv")
+    assert list(dict.fromkeys(fig3["procedure"])) == FIG3_PROCEDURES
+    assert list(dict.fromkeys(fig3["shift"])) == ["none", "small", "moderate", "large"]
+    n_seeds = fig3.groupby("procedure")["seed"].nunique().to_dict()
+    assert n_seeds == {"standard": 3, **{p: 2 for p in FIG3_PROCEDURES[1:]}}
+    assert len(fig3) == (3 + 4 * 2) * 4 * 2  # models x levels x tasks
+    assert (fig3["value"] > 0).all()
+    supp2 = pd.read_csv(tiny_run / "figures" / "supp_fig2.csv")
+    assert set(supp2["procedure"]) == {
+        "standard",
+        "ensemble",
+        "distilled",
+        "evoaug_standard",
+        "evoaug_ensemble",
+        "evoaug_distilled",
+    }
+    supp4 = pd.read_csv(tiny_run / "figures" / "supp_fig4.csv")
+    assert len(supp4) == 500 * 4 * 2  # test sequences x levels x tasks
+    supp5 = pd.read_csv(tiny_run / "figures" / "supp_fig5.csv")
+    assert set(supp5["procedure"]) == set(FIG3_PROCEDURES) and set(supp5["metric"]) == {"pearson"}
+
+
+@pytest.mark.workflow
+def test_tiny_run_shifted_sets_and_oracle_recomputed(tiny_run):
+    from degu.models import load_model
+
+    with h5py.File(tiny_run / "data" / "deepstarr" / "dataset.h5") as f:
+        x_test = f["Test/X"][...]
+    with h5py.File(tiny_run / "ood" / "deepstarr" / "shifted.h5") as f:
+        sets = {lv: f[f"{lv}/X"][...] for lv in ("none", "small", "moderate", "large")}
+        oracle = {lv: f[f"{lv}/oracle_mean"][...] for lv in sets}
+    np.testing.assert_array_equal(sets["none"], x_test)
+    changed = (sets["small"].argmax(-1) != x_test.argmax(-1)).mean()
+    assert 0.04 < changed < 0.06  # 5% random mutagenesis
+    np.testing.assert_array_equal(sets["large"].sum(1), x_test.sum(1))  # shuffle keeps composition
+    assert (sets["large"].argmax(-1) != x_test.argmax(-1)).mean() > 0.5
+    assert sets["moderate"].shape == x_test.shape and not np.array_equal(sets["moderate"], x_test)
+    # the oracle on the original test set = mean of the EvoAug models' own test predictions
+    odir = tiny_run / "models" / "deepstarr" / "frac1.0" / "evoaug_teacher"
+    members = []
+    for seed in (100, 101, 102):
+        with h5py.File(odir / f"seed{seed}" / "predictions.h5") as f:
+            members.append(f["Test/pred"][...])
+            assert json.loads(f.attrs["augmentation"]) == {"kind": "evoaug", "n_min": 1, "n_max": 1}
+            assert json.loads(f.attrs["finetune"]) == {"epochs": 2, "learning_rate": 0.0001}
+        hist = pd.read_csv(odir / f"seed{seed}" / "history.csv")
+        assert list(hist["stage"].iloc[-2:]) == ["finetune", "finetune"]
+        assert hist.loc[hist["stage"] == "finetune", "learning_rate"].eq(0.0001).all()
+    np.testing.assert_allclose(oracle["none"], np.mean(members, axis=0), atol=1e-5)
+    # one Fig. 3 number from scratch: a dynamic student's MSE to the oracle on the small shift
+    oracle_models = [load_model(odir / f"seed{s}" / "model.keras") for s in (100, 101, 102)]
+    x = sets["small"].astype(np.float32)
+    oracle_small = np.mean([m.predict(x, verbose=0) for m in oracle_models], axis=0)
+    np.testing.assert_allclose(oracle["small"], oracle_small, atol=1e-4)
+    sdir = tiny_run / "models" / "deepstarr" / "frac1.0" / "dynamic_mutation" / "seed1001"
+    with h5py.File(sdir / "predictions.h5") as f:
+        assert json.loads(f.attrs["augmentation"]) == {"kind": "mutation", "rate": 0.05}
+        assert [p.split("/")[-2] for p in json.loads(f.attrs["dynamic_teachers"])] == [
+            "seed100",
+            "seed101",
+            "seed102",
+        ]
+    pred = load_model(sdir / "model.keras").predict(x, verbose=0)
+    fig3 = pd.read_csv(tiny_run / "figures" / "fig3.csv")
+    for j, task in enumerate(["Dev", "Hk"]):
+        got = fig3.query(
+            f"procedure == 'dynamic_mutation' and seed == 1001 and shift == 'small' and task == '{task}'"
+        )
+        assert got["value"].item() == pytest.approx(np.mean((pred[:, j] - oracle_small[:, j]) ** 2), rel=1e-4)
+
+
+@pytest.mark.workflow
+def test_tiny_run_ensemble_size_reuses_models(tiny_run):
+    models = tiny_run / "models" / "deepstarr" / "frac1.0"
+    # teachers 0-2 are the main grid's, seed 3 the only extra; k = 3 reuses the main ensemble
+    assert sorted(p.name for p in (models / "teacher").iterdir()) == ["seed0", "seed1", "seed2", "seed3"]
+    assert not (models / "student_k3").exists()
+    assert sorted(p.name for p in (tiny_run / "labels" / "deepstarr" / "frac1.0").glob("ensemble*.h5")) == [
+        "ensemble.h5",
+        "ensemble_k2.h5",
+        "ensemble_k4.h5",
+    ]
+    preds = []
+    for seed in range(4):
+        with h5py.File(models / "teacher" / f"seed{seed}" / "predictions.h5") as f:
+            preds.append(f["Test/pred"][...])
+    with h5py.File(tiny_run / "labels" / "deepstarr" / "frac1.0" / "ensemble_k2.h5") as f:
+        np.testing.assert_allclose(f["Test/mean"][...], np.mean(preds[:2], axis=0), atol=1e-5)
+        np.testing.assert_allclose(f["Test/std"][...], np.std(preds[:2], axis=0), atol=1e-5)
+    with h5py.File(tiny_run / "data" / "deepstarr" / "dataset.h5") as f:
+        y = f["Test/y"][...]
+    size = pd.read_csv(tiny_run / "metrics" / "ensemble_size.csv")
+    for k in (2, 3, 4):
+        r = np.corrcoef(y[:, 1], np.mean(preds[:k], axis=0)[:, 1])[0, 1]
+        got = size.query(f"k == {k} and method == 'ensemble' and task == 'Hk' and metric == 'pearson'")
+        assert got["value"].item() == pytest.approx(r, abs=1e-6)
+        assert size.query(f"k == {k} and method == 'individual'")["seed"].nunique() == k
+        assert size.query(f"k == {k} and method == 'distilled'")["seed"].nunique() == 2
+    supp3 = pd.read_csv(tiny_run / "figures" / "supp_fig3.csv")
+    assert sorted(supp3["k"].unique()) == [2, 3, 4]
+
+
+@pytest.mark.workflow
+def test_tiny_run_training_health(tiny_run):
+    """Issue 10: every trained network has a health row; none keeps its first epoch (the
+    symptom of a seed stuck at the constant solution). The share of models whose best epoch is
+    the last allowed is reported in docs/tiny-run.md (above the issue's 10% goal)."""
+    from degu.jobs.health import TRAINING_COLUMNS  # the literal list is asserted in test_jobs_health
+
+    health = pd.read_csv(tiny_run / "metrics" / "training.csv")
+    assert list(health.columns) == TRAINING_COLUMNS
+    n_models = len(list((tiny_run / "models").glob("*/*/*/*/predictions.h5")))
+    assert len(health) == n_models and not health.duplicated(["dataset", "fraction", "model", "seed"]).any()
+    assert (health.best_epoch > 1).all() and (health.best_epoch <= health.stopped_epoch).all()
+    assert (health.stopped_epoch <= health.max_epochs).all()
+
+
+@pytest.mark.workflow
+def test_tiny_run_no_junk_seeds(tiny_run):
+    """Issue 10: within every (dataset, fraction, method[, task]) that learns (median r > 0.2;
+    the shuffle-only students do not, by design) no seed is left behind: each reaches at least
+    half the group's median test r, for the main grid, the baselines and the robustness
+    procedures. (Before the fix, seeds stuck at r 0.004-0.07 sat beside seeds at 0.36-0.75.)
+    The issue's stricter goal, no seed more than 0.10 below the median, is not met by
+    models still improving at their epoch budget: docs/tiny-run.md."""
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    groups = [
+        g["value"]
+        for _, g in perf[(perf.metric == "pearson") & perf.seed.notna()].groupby(
+            ["dataset", "fraction", "method", "task"]
+        )
+    ]
+    for ds in ("k562", "hepg2"):
+        cal = pd.read_csv(tiny_run / "metrics" / "calibration" / f"{ds}.csv").drop_duplicates(
+            ["method", "seed"]
+        )
+        groups += [g["pearson"] for _, g in cal[cal.seed.notna()].groupby("method")]
+    rob = pd.read_csv(tiny_run / "metrics" / "robustness.csv")
+    rob = rob[(rob.metric == "pearson") & (rob["shift"] == "none") & rob.seed.notna()]
+    groups += [g["value"] for _, g in rob.groupby(["procedure", "task"]) if len(g) > 1]
+    learning = [g for g in groups if len(g) > 1 and g.median() > 0.2]
+    ratios = [float(g.min() / g.median()) for g in learning]
+    assert len(learning) > 20 and min(ratios) >= 0.5, sorted(ratios)[:5]
+
+
+@pytest.mark.workflow
+def test_tiny_run_headline_metrics_match_the_docs(tiny_run):
+    """The ensemble's test r per dataset, fraction and task equals the recorded values
+    (tests/expected/tiny_headline.csv, quoted in docs/tiny-run.md) to +-0.02."""
+    expected = pd.read_csv(REPO / "tests" / "expected" / "tiny_headline.csv")
+    perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
+    got = perf[(perf.method == "ensemble") & (perf.metric == "pearson")]
+    merged = expected.merge(got, on=["dataset", "fraction", "task"], suffixes=("_expected", ""))
+    assert len(merged) == len(expected) == len(got)
+    assert (merged["value"] - merged["value_expected"]).abs().max() <= 0.02, merged
