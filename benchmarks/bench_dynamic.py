@@ -1,6 +1,6 @@
 """Dynamic-augmentation distillation: throughput of one distillation step with the teacher
 ensemble labelling each augmented minibatch inside the training graph (what the pipeline
-does: ``degu.training.fit`` with ``augment`` and ``degu.distill.EnsembleLabeller``) vs a
+does: ``degu.models.training.fit`` with ``augment`` and ``degu.uq.distill.EnsembleLabeller``) vs a
 naive labeller that calls every member's ``model.predict`` on the augmented batch and then
 takes a Keras ``train_on_batch`` step on the result.
 
@@ -37,12 +37,12 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
-    from degu.augment import PAPER_AUGMENTATIONS, make_augmenter
-    from degu.distill import DistillationLoss, EnsembleLabeller
-    from degu.ensemble import ensemble_stats
     from degu.models import build_model
+    from degu.models.augment import PAPER_AUGMENTATIONS, make_augmenter
+    from degu.models.training import AugmentedTrainer
     from degu.runtime import setup_tensorflow
-    from degu.training import AugmentedTrainer
+    from degu.uq.distill import DistillationLoss, EnsembleLabeller
+    from degu.uq.ensemble import ensemble_stats
 
     device = setup_tensorflow(0, threads=args.threads, deterministic=False)
     rng = np.random.default_rng(0)

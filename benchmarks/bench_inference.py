@@ -31,8 +31,8 @@ def timed(fn) -> float:
 def inference(n_seqs: int, members: int, batch: int, repeats: int, threads: int | None) -> dict:
     """Median-of-``repeats`` wall time of the two inference paths the pipeline uses.
 
-    * student: ``degu.training.predict`` (one ``model.predict``);
-    * ensemble: ``degu.ensemble.predict_members`` + ``ensemble_stats`` (what the labels
+    * student: ``degu.models.training.predict`` (one ``model.predict``);
+    * ensemble: ``degu.uq.ensemble.predict_members`` + ``ensemble_stats`` (what the labels
       job runs: every member's ``predict``, then mean and std).
 
     Both run on the same inputs in interleaved rounds, so drifts in machine load hit both
@@ -42,10 +42,10 @@ def inference(n_seqs: int, members: int, batch: int, repeats: int, threads: int 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
 
-    from degu.ensemble import ensemble_stats, predict_members
     from degu.models import build_model
+    from degu.models.training import predict
     from degu.runtime import setup_tensorflow
-    from degu.training import predict
+    from degu.uq.ensemble import ensemble_stats, predict_members
 
     device = setup_tensorflow(0, threads=threads, deterministic=False)
     rng = np.random.default_rng(0)

@@ -34,10 +34,10 @@ def main() -> None:
     setup_tensorflow(args.seed, threads=1)
     import keras
 
+    from degu.assays.splits import read_subset
     from degu.io import hdf5
     from degu.models import build_model
-    from degu.splits import read_subset
-    from degu.training import TrainConfig, _layers, fit
+    from degu.models.training import TrainConfig, _layers, fit
 
     cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
     d = cfg["datasets"][args.dataset]

@@ -5,7 +5,7 @@
     python benchmarks/epoch_time.py --save rates.json     # keep the measurements (e.g. from a GPU node)
 
 1. Measures, on whatever device TensorFlow finds (it says which), the training throughput
-   (sequences/s through `model.fit`, compiled exactly as `degu.training.fit` does, batch 100)
+   (sequences/s through `model.fit`, compiled exactly as `degu.models.training.fit` does, batch 100)
    and the prediction throughput (batch 1000) of paper-width DeepSTARR (249 bp, 2 outputs,
    624,738 parameters) and ResidualBind (230 bp, 2 outputs: activity + aleatoric).
 2. Runs the paper-config dry-run (`snakemake -n --configfile config/config.yaml`) and reads
@@ -85,8 +85,8 @@ def measure(
     import numpy as np
 
     from degu.models import build_model
+    from degu.models.training import predict
     from degu.runtime import setup_tensorflow
-    from degu.training import predict
 
     setup_tensorflow(0, threads=threads, deterministic=deterministic)
     length, outputs = MODELS[architecture]
@@ -94,7 +94,7 @@ def measure(
     x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(max(train_seqs, predict_seqs), length))]
     y = rng.normal(size=(len(x), outputs)).astype(np.float32)
     model = build_model(architecture, length, outputs)
-    # as degu.training.fit compiles it
+    # as degu.models.training.fit compiles it
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse", jit_compile=False)
     model.fit(x[:500], y[:500], batch_size=100, epochs=1, verbose=0)  # warm-up
     t = time.perf_counter()

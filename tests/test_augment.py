@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from evoaug_tf import augment as evoaug
 
-from degu.augment import (
+from degu.models.augment import (
     PAPER_AUGMENTATIONS,
     CroppedInsertion,
     EvoAugmenter,
@@ -15,9 +15,9 @@ from degu.augment import (
     make_augmenter,
     shuffle_sequences,
 )
-from degu.distill import DistillationLoss, EnsembleLabeller
-from degu.ensemble import ensemble_stats, predict_members
-from degu.training import TrainConfig, finetune, fit
+from degu.models.training import TrainConfig, finetune, fit
+from degu.uq.distill import DistillationLoss, EnsembleLabeller
+from degu.uq.ensemble import ensemble_stats, predict_members
 
 L = 249
 
@@ -205,7 +205,7 @@ def test_dynamic_labels_equal_ensemble_statistics_of_the_same_augmented_batch():
     teachers = [small_model(2, s) for s in (11, 12, 13)]
     labeller = EnsembleLabeller(teachers, n_tasks=2)
     student = small_model(4, 0)
-    from degu.training import AugmentedTrainer
+    from degu.models.training import AugmentedTrainer
 
     trainer = AugmentedTrainer(
         student, augment=make_augmenter({"kind": "mutation", "rate": 0.2}), labeller=labeller
@@ -264,7 +264,7 @@ def test_per_batch_deletion_and_translocation_share_one_draw_per_batch():
         next(k for k in range(-20, 21) if np.array_equal(np.roll(x[i], k, 0), moved[i])) for i in range(30)
     }
     assert len(shifts) == 1  # the same roll for every sequence (paper: "applied per batch")
-    from degu.augment import BatchDeletion
+    from degu.models.augment import BatchDeletion
 
     tf.random.set_seed(5)
     out = BatchDeletion(delete_min=10, delete_max=10)(tf.constant(x)).numpy()
@@ -294,11 +294,11 @@ def test_per_batch_deletion_and_translocation_share_one_draw_per_batch():
 
 def test_training_job_fine_tune_stage_never_augments(tmp_path, monkeypatch):
     """Through train_model_job: every augmentation call happens in the first stage."""
-    import degu.augment
-    from degu.datasets import prepare_starrseq
+    import degu.models.augment
+    from degu.assays.datasets import prepare_starrseq
+    from degu.assays.simulate import simulate_starrseq
+    from degu.assays.splits import write_subsets
     from degu.jobs.train import train_model_job
-    from degu.simulate import simulate_starrseq
-    from degu.splits import write_subsets
 
     simulate_starrseq(tmp_path / "raw", n_train=128, n_val=64, n_test=64, seed=1)
     prepare_starrseq(
@@ -317,7 +317,7 @@ def test_training_job_fine_tune_stage_never_augments(tmp_path, monkeypatch):
 
         return augment
 
-    monkeypatch.setattr(degu.augment, "make_augmenter", counting)
+    monkeypatch.setattr(degu.models.augment, "make_augmenter", counting)
     train_model_job(
         role="teacher",
         dataset_h5=tmp_path / "ds.h5",

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import yaml
 
+from degu.assays.datasets import prepare_dataset
 from degu.cli import main as cli_main
 from degu.config import load_config
-from degu.datasets import prepare_dataset
 from degu.errors import DeguInputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -313,7 +313,7 @@ def _file_outside(tmp):
     "{tmp}/m.tsv:2: file '../x.fa' must be a relative path inside the raw directory (no leading '/', no '..')",
 )
 def _manifest_outside(tmp):
-    from degu.download import read_manifest
+    from degu.assays.download import read_manifest
 
     (tmp / "m.tsv").write_text("file\turl\tmd5\tzenodo_record\n../x.fa\thttps://h/x.fa\t" + "0" * 32 + "\t\n")
     return error_of(read_manifest, tmp / "m.tsv")
@@ -469,7 +469,7 @@ def test_pairs_by_name_and_sequence_are_counted_apart(tmp_path):
 
 
 def test_lentimpra_adaptor_flanks_set_aside_for_sequence_pairs():
-    from degu.pairs import orientation_groups
+    from degu.assays.pairs import orientation_groups
 
     a5, a3 = "AGGACCGGATCAACT", "CATTGCGTGAACCGA"
     el = ["ACGTTGCAAAGG", "TTTGGGCCCAAT"]

@@ -1,4 +1,4 @@
-"""Model bundles (degu.bundle): metadata built without TensorFlow, validation errors, loading."""
+"""Model bundles (degu.models.bundle): metadata built without TensorFlow, validation errors, loading."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degu import bundle
-from degu.encoding import one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5
+from degu.io.encoding import one_hot
 from degu.jobs.bundle import bundle_job
+from degu.models import bundle
 
 A5, A3 = "ACGTTGCA", "TTGACC"  # constant flanks of the fake MPRA library
 SMALL = {"conv_filters": [4, 4, 4, 4], "dense_units": [8, 8]}
@@ -46,7 +46,7 @@ def make_model(
     import keras
 
     from degu.models import build_model
-    from degu.training import save_model
+    from degu.models.training import save_model
 
     keras.utils.set_random_seed(seed)
     model = build_model("deepstarr", seq_len, len(heads) * n_tasks, SMALL, name=f"m{seed}")
@@ -128,7 +128,7 @@ def test_constant_flanks_stop_at_an_n_and_at_a_differing_record(tmp_path):
 
 
 def test_metadata_from_predictions_dataset_and_config(tmp_path):
-    from degu.distill import TargetScaling
+    from degu.uq.distill import TargetScaling
 
     make_dataset(tmp_path / "ds.h5", seq_len=40, adaptors=(A5, A3), tasks=("Dev", "Hk"))
     heads = ["mean", "epistemic"]
@@ -277,7 +277,7 @@ def test_bundle_job_writes_models_and_an_ensemble_without_tensorflow(tmp_path):
     import subprocess
     import sys
 
-    code = "import sys, degu.bundle; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = "import sys, degu.models.bundle; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from degu.calibration import (
+from degu.uq.calibration import (
     Z95,
     calibration_rows,
     conformal_scale,

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from degu.assays.datasets import carve_calibration_split, prepare_dataset
+from degu.assays.simulate import simulate_lentimpra
 from degu.config import validate_config
-from degu.datasets import carve_calibration_split, prepare_dataset
 from degu.errors import DeguInputError
 from degu.io import hdf5
 from degu.io.lentimpra import pair_stem
 from degu.jobs.calibration import CALIBRATION_COLUMNS, CALIBRATION_VAL_COLUMNS, calibration_job
-from degu.simulate import simulate_lentimpra
 
 LENTI = {
     "tasks": ["HepG2"],
@@ -234,12 +234,12 @@ def test_model_without_cal_predictions_is_an_error(synthetic):
 def test_prediction_jobs_write_cal(tmp_path):
     """A tiny DeepSTARR-shaped teacher on a few dozen sequences: train_model_job,
     ensemble_labels_job and mc_dropout_job predict the Cal split too."""
-    from degu.datasets import prepare_starrseq
+    from degu.assays.datasets import prepare_starrseq
+    from degu.assays.simulate import simulate_starrseq
+    from degu.assays.splits import write_subsets
     from degu.jobs.baselines import mc_dropout_job
     from degu.jobs.labels import ensemble_labels_job
     from degu.jobs.train import train_model_job
-    from degu.simulate import simulate_starrseq
-    from degu.splits import write_subsets
 
     simulate_starrseq(tmp_path / "raw", n_train=48, n_val=40, n_test=24, seed=1)
     ds = tmp_path / "ds.h5"
@@ -288,8 +288,8 @@ def test_prediction_jobs_write_cal(tmp_path):
 
 def test_carve_keeps_pairs_found_only_by_sequence_together(tmp_path):
     """Records named without a reverse suffix but whose sequences are reverse complements are
-    one pair for the main split (degu.pairs) and so for the Cal carve as well."""
-    from degu.encoding import reverse_complement
+    one pair for the main split (degu.assays.pairs) and so for the Cal carve as well."""
+    from degu.io.encoding import reverse_complement
 
     rng = np.random.default_rng(0)
     rows = []

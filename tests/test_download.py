@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from degu.download import DownloadError, fetch, fetch_from_manifest, read_manifest, zenodo_md5
+from degu.assays.download import DownloadError, fetch, fetch_from_manifest, read_manifest, zenodo_md5
 from degu.errors import DeguInputError
 
 PAYLOAD = bytes(range(256)) * 4000  # ~1 MB

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake
 
-from degu.simulate import simulate_starrseq
+from degu.assays.simulate import simulate_starrseq
 
 FILES = [f"Sequences_{s}.fa" for s in ("Train", "Val", "Test")] + [
     f"Sequences_activity_{s}.txt" for s in ("Train", "Val", "Test")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from degu.encoding import decode, one_hot, reverse_complement, reverse_complement_onehot
+from degu.io.encoding import decode, one_hot, reverse_complement, reverse_complement_onehot
 
 
 def test_channel_order_is_acgt():

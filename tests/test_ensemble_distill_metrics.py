@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from degu.distill import DistillationLoss, student_targets
-from degu.ensemble import ensemble_stats
-from degu.metrics import mean_ci, regression_metrics, tidy_rows
+from degu.uq.distill import DistillationLoss, student_targets
+from degu.uq.ensemble import ensemble_stats
+from degu.uq.metrics import mean_ci, regression_metrics, tidy_rows
 
 
 def test_ensemble_stats_match_numpy_population_std():

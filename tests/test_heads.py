@@ -1,9 +1,9 @@
-"""degu.heads.HeadLayout: the one place that knows the head-by-head output layout."""
+"""degu.models.heads.HeadLayout: the one place that knows the head-by-head output layout."""
 
 import numpy as np
 import pytest
 
-from degu.heads import HeadLayout
+from degu.models.heads import HeadLayout
 
 
 def test_split_and_stack_round_trip_on_the_documented_column_order():
@@ -48,8 +48,7 @@ def test_per_column_and_dict_round_trip():
 
 
 def test_estimates_decode_every_head_set_the_pipeline_writes():
-    from degu.heads import estimates
-    from degu.uncertainty import evidential_outputs
+    from degu.models.heads import estimates, evidential_outputs
 
     rng = np.random.default_rng(0)
     raw = rng.normal(size=(5, 4)).astype(np.float32)

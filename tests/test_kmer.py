@@ -10,10 +10,10 @@ import yaml
 from conftest import REPO, run_snakemake
 from scipy import sparse, stats
 
+from degu.analysis.kmer import kmer_counts, select_and_fit
+from degu.assays.splits import read_subset, write_subsets
 from degu.io import hdf5
 from degu.jobs.reference import kmer_ridge_job
-from degu.kmer import kmer_counts, select_and_fit
-from degu.splits import read_subset, write_subsets
 
 BASES = "ACGT"
 

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degu.datasets import prepare_dataset
-from degu.download import extract_member
+from degu.assays.datasets import prepare_dataset
+from degu.assays.download import extract_member
+from degu.assays.simulate import simulate_lentimpra
+from degu.assays.splits import grouped_split
 from degu.errors import DeguInputError
 from degu.io import hdf5
 from degu.io.lentimpra import pair_stem, replicate_std
-from degu.simulate import simulate_lentimpra
-from degu.splits import grouped_split
 
 
 def test_grouped_split_keeps_groups_together_and_sizes():

@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from degu.encoding import reverse_complement
 from degu.errors import DeguInputError
+from degu.io.encoding import reverse_complement
 from degu.io.lentimpra import (
     DEFAULT_REVERSE_PATTERN,
     MEAN_COLUMN,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from degu.models import build_model, load_model
-from degu.training import save_model
+from degu.models.training import save_model
 
 
 def test_deepstarr_parameter_count_matches_paper():

@@ -15,10 +15,10 @@ import pytest
 from scipy import stats
 from test_bundle import A3, A5, make_bundle, random_seqs
 
-from degu import bundle
 from degu.cli import main as cli_main
-from degu.encoding import one_hot
+from degu.io.encoding import one_hot
 from degu.jobs.bundle import bundle_job
+from degu.models import bundle
 
 REPO = Path(__file__).resolve().parents[1]
 Z = stats.norm.ppf(0.975)
@@ -409,8 +409,8 @@ def test_tiny_run_student_and_ensemble_reproduce_the_pipeline(tiny_run, tmp_path
     pipeline's prediction batch size), and intervals with the calibration table's coverage."""
     import yaml
 
-    from degu.encoding import decode
     from degu.io import hdf5
+    from degu.io.encoding import decode
 
     ds, fr = "k562", "1.0"
     data = tiny_run / "data" / ds / "dataset.h5"

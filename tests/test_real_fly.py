@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from degu.datasets import prepare_starrseq
-from degu.encoding import decode, reverse_complement_onehot
+from degu.assays.datasets import prepare_starrseq
+from degu.assays.simulate import BACKGROUND, simulate_starrseq
 from degu.io import hdf5
+from degu.io.encoding import decode, reverse_complement_onehot
 from degu.io.fasta import write_fasta
-from degu.simulate import BACKGROUND, simulate_starrseq
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""degu.robustness (rows of the covariate-shift and ensemble-size tables) and the jobs that write
+"""degu.analysis.robustness (rows of the covariate-shift and ensemble-size tables) and the jobs that write
 those tables from prediction files (degu.jobs.robustness, degu.jobs.ensemble_size)."""
 
 import json
@@ -8,19 +8,19 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from degu.io import hdf5
-from degu.jobs.ensemble_size import ensemble_size_metrics_job
-from degu.jobs.robustness import robustness_metrics_job
-from degu.robustness import (
+from degu.analysis.robustness import (
     ENSEMBLE_SIZE_COLUMNS,
     ROBUSTNESS_COLUMNS,
     ensemble_size_rows,
     mse_to_oracle_rows,
     observed_test_rows,
 )
+from degu.io import hdf5
+from degu.jobs.ensemble_size import ensemble_size_metrics_job
+from degu.jobs.robustness import robustness_metrics_job
 
 TASKS = ["Dev", "Hk"]
-# the layout attributes every predictions.h5 of the training job carries (degu.heads)
+# the layout attributes every predictions.h5 of the training job carries (degu.models.heads)
 PRED_ATTRS = {"heads": json.dumps(["mean"]), "tasks": json.dumps(TASKS)}
 RNG = np.random.default_rng(0)
 

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from degu.assays.simulate import TASKS, activity_from_instances, default_fly_motifs, simulate_starrseq
 from degu.cli import main as cli_main
-from degu.encoding import reverse_complement
 from degu.errors import DeguInputError
+from degu.io.encoding import reverse_complement
 from degu.io.starrseq import read_split
-from degu.simulate import TASKS, activity_from_instances, default_fly_motifs, simulate_starrseq
 
 COLS = ["Dev_log2_enrichment", "Hk_log2_enrichment"]
 HEADER = re.compile(r"^>chr(2L|2R|3L|3R|X)_(\d+)_(\d+)_[+-]_(positive_peaks|negative)$")

@@ -6,9 +6,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from degu.assays.simulate import (
+    default_human_motifs,
+    lentimpra_clean_activity,
+    lentimpra_noise_sd,
+    simulate_lentimpra,
+)
 from degu.cli import main as cli_main
-from degu.encoding import reverse_complement
 from degu.errors import DeguInputError
+from degu.io.encoding import reverse_complement
 from degu.io.lentimpra import (
     REPLICATE_COLUMNS,
     SEQUENCE_COLUMN,
@@ -17,12 +23,6 @@ from degu.io.lentimpra import (
     read_agarwal_replicates,
     read_agarwal_sequences,
     read_table,
-)
-from degu.simulate import (
-    default_human_motifs,
-    lentimpra_clean_activity,
-    lentimpra_noise_sd,
-    simulate_lentimpra,
 )
 
 A5, A3 = "AGGACCGGATCAACT", "CATTGCGTGAACCGA"

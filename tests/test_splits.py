@@ -1,6 +1,6 @@
 import numpy as np
 
-from degu.splits import fraction_key, nested_subsets, read_subset, write_subsets
+from degu.assays.splits import fraction_key, nested_subsets, read_subset, write_subsets
 
 
 def test_subsets_are_nested_sized_and_sorted():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from degu.datasets import prepare_starrseq
+from degu.assays.datasets import prepare_starrseq
 from degu.errors import DeguInputError
 from degu.io import hdf5
 from degu.io.starrseq import read_activity, read_split

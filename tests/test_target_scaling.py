@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 from scipy import stats
 
-from degu.distill import EnsembleLabeller, TargetScaling
-from degu.ensemble import ensemble_stats, predict_members
-from degu.metrics import correlation_ci
 from degu.models import load_model
+from degu.uq.distill import EnsembleLabeller, TargetScaling
+from degu.uq.ensemble import ensemble_stats, predict_members
+from degu.uq.metrics import correlation_ci
 
 
 def test_scaling_by_hand_two_tasks_three_heads():
@@ -90,7 +90,7 @@ def _bn_net(seed=0, length=24):
 
 
 def test_precise_batchnorm_sets_the_population_statistics_under_current_weights():
-    from degu.training import precise_batchnorm
+    from degu.models.training import precise_batchnorm
 
     net = _bn_net()
     x = np.random.default_rng(0).random((200, 24, 4)).astype(np.float32)
@@ -106,7 +106,7 @@ def test_precise_batchnorm_sets_the_population_statistics_under_current_weights(
 
 
 def test_precise_bn_runs_before_each_validation_pass():
-    from degu.training import TrainConfig, fit, precise_batchnorm
+    from degu.models.training import TrainConfig, fit, precise_batchnorm
 
     net = _bn_net(1)
     rng = np.random.default_rng(1)
@@ -125,7 +125,7 @@ def test_precise_bn_runs_before_each_validation_pass():
 
 
 def test_weight_decay_selects_adamw():
-    from degu.training import TrainConfig, optimizer
+    from degu.models.training import TrainConfig, optimizer
 
     assert type(optimizer(TrainConfig())).__name__ == "Adam"
     opt = optimizer(TrainConfig(weight_decay=0.1))

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degu.datasets import prepare_starrseq
-from degu.simulate import simulate_starrseq
-from degu.splits import write_subsets
+from degu.assays.datasets import prepare_starrseq
+from degu.assays.simulate import simulate_starrseq
+from degu.assays.splits import write_subsets
 
 SMALL = {"conv_filters": [16, 8, 8, 8], "dense_units": [16, 16]}
 TRAIN = {"max_epochs": 6, "batch_size": 32, "early_stopping_patience": 3, "lr_decay_patience": 1}
@@ -72,8 +72,8 @@ def test_same_seed_gives_identical_model_on_cpu(data, tmp_path):
         pd.read_csv(tmp_path / "a" / "history.csv"), pd.read_csv(tmp_path / "b" / "history.csv")
     )
     # the model describes itself: degu.json beside it, and a bundle load predicts what the job saved
-    from degu import bundle
     from degu.io import hdf5
+    from degu.models import bundle
 
     model, meta = bundle.load(tmp_path / "a" / "model.keras")
     assert (meta["tasks"], meta["heads"], meta["seq_len"]) == (["Dev", "Hk"], ["mean"], 249)
@@ -138,8 +138,8 @@ def test_augmented_and_dynamic_training_are_reproducible(data, tmp_path):
 def test_fit_restores_best_epoch_and_decays_lr(data):
     from degu.io.hdf5 import read_split
     from degu.models import build_model
+    from degu.models.training import TrainConfig, fit
     from degu.runtime import setup_tensorflow
-    from degu.training import TrainConfig, fit
 
     setup_tensorflow(0, threads=1)
     tr, va = read_split(data / "ds.h5", "Train"), read_split(data / "ds.h5", "Val")
@@ -172,10 +172,10 @@ def test_fit_restores_best_epoch_and_decays_lr(data):
 def test_standardized_student_predicts_in_activity_units(data, tmp_path):
     """A student fitted on standardized targets (issue 10): its saved model, its Test/pred and
     a reload in safe mode all give activity units; the scaling is recorded with it."""
-    from degu.distill import TargetScaling
     from degu.io.hdf5 import read_arrays, read_split
     from degu.jobs.labels import ensemble_labels_job
     from degu.models import load_model
+    from degu.uq.distill import TargetScaling
 
     teachers = []
     for seed in (1, 2):

@@ -5,15 +5,9 @@ from keras import layers
 from scipy import special, stats
 
 from degu.models import build_model, load_model
-from degu.training import save_model
-from degu.uncertainty import (
-    EVIDENTIAL_EPSILON,
-    EvidentialLoss,
-    GaussianNLLLoss,
-    evidential_outputs,
-    heteroscedastic_std,
-    mc_dropout_predict,
-)
+from degu.models.heads import EVIDENTIAL_EPSILON, evidential_outputs, heteroscedastic_std
+from degu.models.training import save_model
+from degu.uq.uncertainty import EvidentialLoss, GaussianNLLLoss, mc_dropout_predict
 
 NARROW = {"filters": 8, "conv2_filters": 8, "dense_units": 8}
 

@@ -9,7 +9,7 @@ from degu.errors import DeguInputError
 
 
 def _simulate_starrseq(args) -> None:
-    from degu.simulate import simulate_starrseq
+    from degu.assays.simulate import simulate_starrseq
 
     written = simulate_starrseq(
         args.out,
@@ -29,7 +29,7 @@ def _simulate_starrseq(args) -> None:
 def _simulate_lentimpra(args) -> None:
     from pathlib import Path
 
-    from degu.simulate import simulate_lentimpra
+    from degu.assays.simulate import simulate_lentimpra
 
     counts = simulate_lentimpra(
         args.out,
@@ -52,7 +52,7 @@ def _simulate_lentimpra(args) -> None:
 
 
 def _prepare(args) -> None:
-    from degu.datasets import PREPARERS
+    from degu.assays.datasets import PREPARERS
 
     counts = PREPARERS[args.assay](
         args.raw_dir,

@@ -1,10 +1,10 @@
-"""Apply model bundles (:mod:`degu.bundle`) to new sequences: ``degu predict``.
+"""Apply model bundles (:mod:`degu.models.bundle`) to new sequences: ``degu predict``.
 
 One row per input sequence; per task ``<task>_`` columns:
 
 * ``activity``: the model's activity head; for an ensemble the members' mean;
 * ``epistemic_std``: a DEGU student's epistemic head; for an ensemble the members' standard
-  deviation (ddof=0) of the activity, as :func:`degu.ensemble.ensemble_stats` (members'
+  deviation (ddof=0) of the activity, as :func:`degu.uq.ensemble.ensemble_stats` (members'
   own epistemic heads are not used);
 * ``aleatoric_std``: the aleatoric head (a heteroscedastic model's ``exp(logvar / 2)``); for
   an ensemble the members' mean aleatoric head, when every member has one;
@@ -99,7 +99,7 @@ def _has_aleatoric(heads) -> bool:
 
 def open_models(paths: list) -> Predictor:
     """Load one bundle, an ensemble bundle, or several bundles (an ensemble)."""
-    from degu import bundle
+    from degu.models import bundle
 
     if not paths:
         raise DeguInputError("give at least one --model")
@@ -131,8 +131,8 @@ def decode_outputs(
     raw: np.ndarray, heads: list[str], n_tasks: int, tasks: list[str] | None = None
 ) -> dict[str, np.ndarray]:
     """Split one model's raw outputs (N, K) into ``activity`` and the stds it has, each (N, T)
-    (:func:`degu.heads.estimates`)."""
-    from degu.heads import HeadLayout, estimates
+    (:func:`degu.models.heads.estimates`)."""
+    from degu.models.heads import HeadLayout, estimates
 
     return estimates(raw, HeadLayout(tuple(heads), tuple(tasks or (f"task{j}" for j in range(n_tasks)))))
 
@@ -144,7 +144,7 @@ def combine(outputs: list[np.ndarray], metas: list[dict]) -> dict[str, np.ndarra
     parts = [decode_outputs(o, m["heads"], n_tasks, m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
     if len(parts) == 1:
         return parts[0]
-    from degu.ensemble import ensemble_stats
+    from degu.uq.ensemble import ensemble_stats
 
     mean, std = ensemble_stats(np.stack([p["activity"] for p in parts]))
     est = {"activity": mean, "epistemic": std}
@@ -157,7 +157,7 @@ def interval_columns(
     est: dict[str, np.ndarray], kind: str, alpha: float, scale: float | None, with_conformal: bool
 ) -> dict[str, np.ndarray]:
     """``total`` (when both kinds exist) and the interval bounds of one uncertainty ``kind``."""
-    from degu.calibration import SIGMA_FLOOR, normal_quantile, total_std
+    from degu.uq.calibration import SIGMA_FLOOR, normal_quantile, total_std
 
     out = {}
     if "epistemic" in est and "aleatoric" in est:
@@ -253,8 +253,8 @@ def _pick(header: list[str], given: str | None, defaults, what: str, path) -> in
 def _table_records(
     path, rules: InputRules, id_column=None, sequence_column=None
 ) -> Iterator[tuple[str, str]]:
-    from degu.encoding import first_invalid
     from degu.io.compression import open_text
+    from degu.io.encoding import first_invalid
 
     path = Path(path)
     suffixes = [x.lower() for x in path.suffixes if x.lower() not in (".gz", ".bz2", ".xz")]
@@ -348,8 +348,8 @@ def predict_table(
     batch_size: int,
 ) -> dict[str, np.ndarray]:
     """Columns (in output order) for one batch of model-input sequences."""
-    from degu.encoding import one_hot
-    from degu.training import predict
+    from degu.io.encoding import one_hot
+    from degu.models.training import predict
 
     x = one_hot(seqs, n_policy=predictor.meta["n_policy"])
     outputs = [predict(m, x, batch_size) for m in predictor.models]

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from degu.config import check_config, load_yaml
-from degu.splits import fraction_key
+from degu.assays.splits import fraction_key
 
 # the config files again, strictly (a duplicated key is an error), then every check that
 # `degu validate-config` runs (one function)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from degu.download import fetch_from_manifest
+from degu.assays.download import fetch_from_manifest
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: extract one member of a downloaded archive."""
 
-from degu.download import extract_member
+from degu.assays.download import extract_member
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

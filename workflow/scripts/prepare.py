@@ -1,6 +1,6 @@
 """Snakemake script: raw files -> HDF5 dataset."""
 
-from degu.datasets import prepare_dataset
+from degu.assays.datasets import prepare_dataset
 from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])

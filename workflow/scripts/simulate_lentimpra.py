@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from degu.assays.simulate import simulate_lentimpra
 from degu.logs import redirect_to
-from degu.simulate import simulate_lentimpra
 
 redirect_to(snakemake.log[0])
 print(

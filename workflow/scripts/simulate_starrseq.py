@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from degu.assays.simulate import simulate_starrseq
 from degu.logs import redirect_to
-from degu.simulate import simulate_starrseq
 
 redirect_to(snakemake.log[0])
 simulate_starrseq(

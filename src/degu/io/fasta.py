@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from degu.encoding import first_invalid
 from degu.errors import DeguInputError
 from degu.io.atomic import atomic_path
 from degu.io.compression import open_text
+from degu.io.encoding import first_invalid
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def read_fasta(
     length:
         If given, every sequence must have exactly this length.
     n_policy:
-        ``"zeros"`` allows N/n, ``"error"`` rejects it (see :mod:`degu.encoding`).
+        ``"zeros"`` allows N/n, ``"error"`` rejects it (see :mod:`degu.io.encoding`).
     unique_ids:
         Reject a repeated record id (off for formats matched by row order).
 

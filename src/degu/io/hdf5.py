@@ -30,7 +30,7 @@ from degu.errors import DeguInputError
 from degu.io.atomic import atomic_path
 
 SPLITS = ("Train", "Val", "Test")
-CAL = "Cal"  # optional calibration split (see degu.datasets.carve_calibration_split)
+CAL = "Cal"  # optional calibration split (see degu.assays.datasets.carve_calibration_split)
 DATASET_FORMAT = "degu-dataset/1"
 _STR = h5py.string_dtype("utf-8")
 

@@ -51,9 +51,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from degu.encoding import N_POLICIES, first_invalid
 from degu.errors import DeguInputError
 from degu.io.compression import read_bytes
+from degu.io.encoding import N_POLICIES, first_invalid
 
 DEFAULT_REVERSE_PATTERN = r"_Reversed(?:_\d+)?:?$"
 

@@ -4,7 +4,7 @@ Every ``*_job`` function takes plain paths and values and writes its output file
 where it writes a table), so the same steps run from the CLI, from a notebook or from
 Snakemake, whose scripts in ``workflow/scripts`` only unpack ``snakemake.input/output/params``
 and call these. Jobs know file formats and set up TensorFlow; the analysis they run lives in
-the library modules (``degu.metrics``, ``degu.calibration``, ``degu.robustness``, ...), which
+the library modules (``degu.uq.metrics``, ``degu.uq.calibration``, ``degu.analysis.robustness``, ...), which
 never import ``degu.jobs``.
 
 =======================  ===============================  ======================================

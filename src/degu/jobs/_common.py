@@ -19,9 +19,9 @@ def cal_split(dataset_h5) -> tuple[str, ...]:
 
 def read_activity(path, split: str = "Test"):
     """The activity head of a trained model's saved ``{split}/pred``, split by the head layout
-    recorded in the predictions file (:func:`degu.heads.prediction_layout`)."""
+    recorded in the predictions file (:func:`degu.models.heads.prediction_layout`)."""
     from degu.errors import DeguInputError
-    from degu.heads import prediction_layout
+    from degu.models.heads import prediction_layout
 
     pred = hdf5.read_arrays(path, [f"{split}/pred"])[f"{split}/pred"]
     try:

@@ -25,9 +25,9 @@ def mc_dropout_job(
     from degu.runtime import setup_tensorflow
 
     device = setup_tensorflow(seed, threads=threads, deterministic=True)
-    from degu.heads import teacher_layout
     from degu.models import load_model
-    from degu.uncertainty import mc_dropout_predict
+    from degu.models.heads import teacher_layout
+    from degu.uq.uncertainty import mc_dropout_predict
 
     model = load_model(model_path)
     tasks = hdf5.dataset_tasks(dataset_h5)

@@ -1,12 +1,13 @@
 """Model bundles (rules/bundle.smk): ``model.keras`` + ``degu.json`` of every calibrated
-model and of its teacher ensemble (:mod:`degu.bundle`, docs/predict.md)."""
+model and of its teacher ensemble (:mod:`degu.models.bundle`, docs/predict.md)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from degu.bundle import (
+from degu.io import hdf5
+from degu.models.bundle import (
     ENSEMBLE_NAME,
     conformal_entry,
     constant_flanks,
@@ -14,7 +15,6 @@ from degu.bundle import (
     write_bundle,
     write_ensemble,
 )
-from degu.io import hdf5
 
 log = logging.getLogger("degu")
 

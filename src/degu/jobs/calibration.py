@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from degu.calibration import SIGMA_FLOOR, method_estimates
 from degu.errors import DeguInputError
 from degu.io import hdf5
+from degu.uq.calibration import SIGMA_FLOOR, method_estimates
 
 
 def _ground_truth(path, reverse_pattern: str | None = None) -> pd.DataFrame | None:
@@ -97,8 +97,8 @@ def calibration_job(
     """
     from scipy import stats
 
-    from degu.calibration import calibration_rows
     from degu.io.atomic import atomic_path
+    from degu.uq.calibration import calibration_rows
 
     has_cal = hdf5.has_split(dataset_h5, hdf5.CAL)
     splits = ("Val", "Test", *((hdf5.CAL,) if has_cal else ()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from degu.analysis.robustness import ENSEMBLE_SIZE_COLUMNS, ensemble_size_rows
 from degu.io import hdf5
 from degu.jobs._common import read_activity
-from degu.robustness import ENSEMBLE_SIZE_COLUMNS, ensemble_size_rows
 
 
 def ensemble_size_metrics_job(*, dataset: str, dataset_h5, entries: list[dict], out_csv) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from degu.heads import HeadLayout
 from degu.io import hdf5
+from degu.models.heads import HeadLayout
 
 
 def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
@@ -18,7 +18,7 @@ def evaluate_job(*, entries: list[dict], out_csv) -> pd.DataFrame:
     ``"references": [(method, predictions_h5)]`` (seedless, e.g. ``kmer_ridge``).
     """
     from degu.io.atomic import atomic_path
-    from degu.metrics import METRIC_COLUMNS, tidy_rows
+    from degu.uq.metrics import METRIC_COLUMNS, tidy_rows
 
     rows: list[dict] = []
     for e in entries:

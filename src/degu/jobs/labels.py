@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from degu.assays.splits import read_subset
 from degu.io import hdf5
 from degu.jobs._common import cal_split, prediction_attrs
-from degu.splits import read_subset
 
 
 def member_heads(outputs: np.ndarray, kind: str, tasks: list[str]) -> dict[str, np.ndarray]:
@@ -16,9 +16,9 @@ def member_heads(outputs: np.ndarray, kind: str, tasks: list[str]) -> dict[str, 
 
     ``kind="standard"``: columns ``[activity_1..T (, aleatoric_1..T)]``;
     ``kind="heteroscedastic"``: ``[mu, log variance]`` -> aleatoric std ``sqrt(exp(logvar))``
-    (:func:`degu.heads.estimates`).
+    (:func:`degu.models.heads.estimates`).
     """
-    from degu.heads import HETEROSCEDASTIC_HEADS, HeadLayout, estimates, teacher_layout
+    from degu.models.heads import HETEROSCEDASTIC_HEADS, HeadLayout, estimates, teacher_layout
 
     if kind == "standard":
         return estimates(outputs, teacher_layout(outputs.shape[-1], tasks))
@@ -45,8 +45,8 @@ def ensemble_labels_job(
     from degu.runtime import setup_tensorflow
 
     setup_tensorflow(None, threads=threads, deterministic=True)
-    from degu.ensemble import ensemble_stats, predict_members
     from degu.models import load_model
+    from degu.uq.ensemble import ensemble_stats, predict_members
 
     models = [load_model(p) for p in teacher_models]
     tasks = hdf5.dataset_tasks(dataset_h5)

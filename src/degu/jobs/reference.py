@@ -6,8 +6,8 @@ import json
 import logging
 import time
 
+from degu.analysis.kmer import kmer_counts, predict, select_and_fit
 from degu.io import hdf5
-from degu.kmer import kmer_counts, predict, select_and_fit
 
 log = logging.getLogger("degu.kmer")  # the logger name the job's log lines have always had
 
@@ -28,7 +28,7 @@ def kmer_ridge_job(
     files; attrs: ``k``, ``alpha``, ``val_pearson`` (chosen), ``grid`` (JSON list of every
     grid point with its validation r), ``both_strands``, ``tasks`` and ``heads`` (["mean"]).
     """
-    from degu.splits import read_subset
+    from degu.assays.splits import read_subset
 
     t0 = time.time()
     index = read_subset(subsets_h5, fraction)

@@ -11,7 +11,7 @@ Figs. 2, 4, 5).
   per level (Fig. 3b/c) and test metrics against the observed activity (Supp. Figs. 2, 5).
 
 The teacher-ensemble size analysis (Supp. Fig. 3) is :mod:`degu.jobs.ensemble_size`; the
-rows both write come from :mod:`degu.robustness`.
+rows both write come from :mod:`degu.analysis.robustness`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from degu.analysis.robustness import ROBUSTNESS_COLUMNS, mse_to_oracle_rows, observed_test_rows
 from degu.io import hdf5
 from degu.jobs._common import read_activity
-from degu.robustness import ROBUSTNESS_COLUMNS, mse_to_oracle_rows, observed_test_rows
 
 log = logging.getLogger("degu")
 
@@ -43,7 +43,7 @@ def shifted_test_sets_job(
 ) -> None:
     """The test set and its shifted copies, each labelled by the oracle ensemble.
 
-    ``shifts`` maps level names to :mod:`degu.augment` schemes (paper: small = 5% random
+    ``shifts`` maps level names to :mod:`degu.models.augment` schemes (paper: small = 5% random
     mutagenesis, moderate = EvoAug with 2 augmentations, large = shuffle). Level ``i``
     (1-based, config order) is generated with TensorFlow seed ``seed + i`` in batches of
     ``batch_size`` sequences (each batch draws its own EvoAug selection), so every set is
@@ -52,10 +52,10 @@ def shifted_test_sets_job(
     from degu.runtime import setup_tensorflow
 
     device = setup_tensorflow(seed, threads=threads, deterministic=True)
-    from degu.augment import augment_array
-    from degu.ensemble import ensemble_stats, predict_members
-    from degu.heads import teacher_layout
     from degu.models import load_model
+    from degu.models.augment import augment_array
+    from degu.models.heads import teacher_layout
+    from degu.uq.ensemble import ensemble_stats, predict_members
 
     tasks = hdf5.dataset_tasks(dataset_h5)
     test = hdf5.read_split(dataset_h5, "Test")
@@ -101,7 +101,7 @@ def ood_predict_job(
 
     device = setup_tensorflow(None, threads=threads, deterministic=True)
     from degu.models import load_model
-    from degu.training import predict
+    from degu.models.training import predict
 
     levels = shift_levels(shifted_h5)
     xs = hdf5.read_arrays(shifted_h5, [f"{lv}/X" for lv in levels])

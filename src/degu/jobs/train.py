@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from degu.assays.splits import read_subset
 from degu.io import hdf5
 from degu.jobs._common import prediction_attrs
 from degu.jobs.health import training_health
-from degu.splits import read_subset
 
 log = logging.getLogger("degu")
 
@@ -37,7 +37,7 @@ def _targets(role, dataset_h5, index, labels, val):
         return train, train.y, val.y, heads
     # student: fit [ensemble mean, ensemble std (, ensemble aleatoric)] on the same subset; validate
     # on [observed activity, ensemble std (, ensemble aleatoric)] as the authors did.
-    from degu.distill import student_targets
+    from degu.uq.distill import student_targets
 
     heads = ["mean", "epistemic"]
     extra_train, extra_val = [], []
@@ -52,13 +52,13 @@ def _targets(role, dataset_h5, index, labels, val):
 def _loss(role, n_tasks, heads, lam, gamma, evidential_coeff):
     if role == "teacher":
         return "mse"
-    from degu import uncertainty
+    from degu.uq import uncertainty
 
     if role == "heteroscedastic":
         return uncertainty.GaussianNLLLoss()
     if role == "evidential":
         return uncertainty.EvidentialLoss(coeff=evidential_coeff)
-    from degu.distill import DistillationLoss
+    from degu.uq.distill import DistillationLoss
 
     weights = (1.0, lam) + ((gamma,) if "aleatoric" in heads else ())
     return DistillationLoss(n_tasks, head_weights=weights)
@@ -109,7 +109,7 @@ def train_model_job(
 
     Robustness variants (paper Methods, EvoAug and dynamic augmentation):
 
-    * ``augmentation``: a scheme of :mod:`degu.augment` applied to every training
+    * ``augmentation``: a scheme of :mod:`degu.models.augment` applied to every training
       minibatch (``augmentations`` is the EvoAug list for ``kind: evoaug``);
     * ``finetune`` ``{"epochs", "learning_rate"}``: EvoAug's second stage on the original
       data (skipped when absent or ``epochs`` is 0);
@@ -117,12 +117,12 @@ def train_model_job(
       augmented minibatch in the training graph (mean, std (, aleatoric)), replacing the
       static labels; validation keeps the static labels of the original validation data.
 
-    ``out_meta``: where to write the model's ``degu.json`` (:func:`degu.bundle.model_metadata`:
+    ``out_meta``: where to write the model's ``degu.json`` (:func:`degu.models.bundle.model_metadata`:
     architecture, length, alphabet, tasks, heads, target scaling, provenance, versions), so
     the saved model describes itself (``dataset``/``run`` name its source).
 
     ``standardize_targets`` (students; ``distillation.standardize_targets``): fit the targets
-    standardized per task with training-set statistics (:class:`degu.distill.TargetScaling`);
+    standardized per task with training-set statistics (:class:`degu.uq.distill.TargetScaling`);
     the saved model undoes the scaling, so its predictions are in activity units.
     """
     if role not in ROLES:
@@ -131,7 +131,7 @@ def train_model_job(
 
     device = setup_tensorflow(seed, threads=threads, deterministic=deterministic)
     from degu.models import build_model
-    from degu.training import TrainConfig, fit, predict, save_history, save_model
+    from degu.models.training import TrainConfig, fit, predict, save_history, save_model
 
     tasks = hdf5.dataset_tasks(dataset_h5)
     n_tasks = len(tasks)
@@ -150,20 +150,20 @@ def train_model_job(
     if standardize_targets:
         if role != "student":
             raise ValueError(f"standardize_targets is for students, not {role!r} models")
-        from degu.distill import TargetScaling
+        from degu.uq.distill import TargetScaling
 
         scaling = TargetScaling.fit(y_train, heads)
         y_train, y_val = scaling.transform(y_train), scaling.transform(y_val)
         log.info("targets standardized: %s", scaling.to_dict())
-    from degu.augment import make_augmenter
+    from degu.models.augment import make_augmenter
 
     augment = make_augmenter(augmentation, augmentations)
     labeller = None
     if dynamic_teachers:
         if role != "student":
             raise ValueError(f"dynamic labels are for students, not {role!r} models")
-        from degu.distill import EnsembleLabeller
         from degu.models import load_model
+        from degu.uq.distill import EnsembleLabeller
 
         labeller = EnsembleLabeller(
             [load_model(p) for p in dynamic_teachers],
@@ -196,7 +196,7 @@ def train_model_job(
             "the first" if health["best_epoch"] == 1 else "the last allowed",
         )
     if finetune and int(finetune.get("epochs", 0)) > 0:
-        from degu.training import finetune as finetune_stage
+        from degu.models.training import finetune as finetune_stage
 
         log.info(
             "fine-tune: %s epochs at lr %s on the original data",
@@ -253,7 +253,7 @@ def train_model_job(
         ),
     )
     if out_meta is not None:  # degu.json beside the model: what its inputs and outputs are
-        from degu.bundle import model_metadata, write_metadata
+        from degu.models.bundle import model_metadata, write_metadata
 
         meta = model_metadata(
             model_path=out_model,

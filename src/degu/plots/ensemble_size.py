@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from degu.metrics import CORRELATION_CI, correlation_ci
 from degu.plots.style import METHOD_STYLE, save_figure
+from degu.uq.metrics import CORRELATION_CI, correlation_ci
 
 
 def supp_fig3(size: pd.DataFrame, stem, **_) -> pd.DataFrame:

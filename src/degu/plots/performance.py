@@ -10,13 +10,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from degu.metrics import CORRELATION_CI, correlation_ci
 from degu.plots.style import METHOD_STYLE, save_figure
+from degu.uq.metrics import CORRELATION_CI, correlation_ci
 
 
 def summarise_by_fraction(perf: pd.DataFrame, metric: str, methods: list[str]) -> pd.DataFrame:
     """Mean and 95% interval over seeds per (dataset, task, method, fraction) of a correlation
-    metric (:func:`degu.metrics.correlation_ci`: t-interval on Fisher's z, inside [-1, 1])."""
+    metric (:func:`degu.uq.metrics.correlation_ci`: t-interval on Fisher's z, inside [-1, 1])."""
     sub = perf[(perf["metric"] == metric) & perf["method"].isin(methods)]
     if sub.empty:
         raise ValueError(f"no rows for metric {metric!r} and methods {methods}")

@@ -18,7 +18,7 @@ def datasets_with_source(source, assay=None):
 
 def manifest_files():
     """Every file named in the manifests of the download datasets."""
-    from degu.download import read_manifest
+    from degu.assays.download import read_manifest
 
     return sorted(
         {

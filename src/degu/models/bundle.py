@@ -124,7 +124,7 @@ def constant_flanks(dataset_h5, chunk: int = 8192) -> tuple[str, str]:
     prepared dataset shares: the library's constant adaptors. ``("", "")`` if none."""
     import h5py
 
-    from degu.encoding import decode
+    from degu.io.encoding import decode
 
     ref, same = None, None
     with h5py.File(dataset_h5, "r") as f:
@@ -324,7 +324,7 @@ def load(path):
     meta = read_metadata(meta_file)
     if meta["kind"] != "model":
         raise DeguInputError(
-            f"{meta_file}: key 'kind' is {meta['kind']!r}; load its members with degu.bundle.load_ensemble"
+            f"{meta_file}: key 'kind' is {meta['kind']!r}; load its members with degu.models.bundle.load_ensemble"
         )
     model_path = _model_file(path, meta)
     if not model_path.is_file():

@@ -44,9 +44,9 @@ class AugmentedTrainer(keras.Model):
     """Training wrapper: transform each minibatch inside the train step, then take Keras's own
     step (so the reported loss is the compiled loss on the batch actually trained on).
 
-    * ``augment``: a batch transformation (see :mod:`degu.augment`) applied to the inputs;
+    * ``augment``: a batch transformation (see :mod:`degu.models.augment`) applied to the inputs;
     * ``labeller``: replaces the targets by a function of the (augmented) inputs, e.g. the
-      teacher ensemble (:class:`degu.distill.EnsembleLabeller`) for dynamic distillation.
+      teacher ensemble (:class:`degu.uq.distill.EnsembleLabeller`) for dynamic distillation.
 
     Validation (``test_step``) and prediction use the wrapped model on the data as given,
     unaugmented. Only the wrapped ``net`` is saved; this wrapper is never serialised.

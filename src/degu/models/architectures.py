@@ -161,6 +161,6 @@ def load_model(path) -> keras.Model:
 
     Imports the modules whose registered classes a saved model may hold (a student's
     ``Unstandardize`` output layer), so a model loads in any process."""
-    import degu.distill  # noqa: F401  (registers degu>Unstandardize)
+    import degu.models.layers  # noqa: F401  (registers degu>Unstandardize)
 
     return keras.models.load_model(path, compile=False, safe_mode=True)

@@ -32,9 +32,9 @@ def mse_to_oracle_rows(dataset, procedure, seed, tasks, shift, target, pred) -> 
 
 
 def observed_test_rows(dataset, procedure, seed, tasks, y, pred) -> list[dict]:
-    """Test metrics (:func:`degu.metrics.task_metric_rows`) of ``pred`` against the observed
+    """Test metrics (:func:`degu.uq.metrics.task_metric_rows`) of ``pred`` against the observed
     activity ``y``, as rows of :data:`ROBUSTNESS_COLUMNS` with shift ``none``."""
-    from degu.metrics import task_metric_rows
+    from degu.uq.metrics import task_metric_rows
 
     keys = {"dataset": dataset, "procedure": procedure, "seed": seed, "shift": "none"}
     return [{**keys, **row} for row in task_metric_rows(tasks, y, pred)]
@@ -43,7 +43,7 @@ def observed_test_rows(dataset, procedure, seed, tasks, y, pred) -> list[dict]:
 def ensemble_size_rows(dataset, k, method, seed, tasks, y, pred) -> list[dict]:
     """Test metrics of ``pred`` against ``y`` for ensemble size ``k``, as rows of
     :data:`ENSEMBLE_SIZE_COLUMNS`."""
-    from degu.metrics import task_metric_rows
+    from degu.uq.metrics import task_metric_rows
 
     keys = {"dataset": dataset, "k": int(k), "method": method, "seed": seed}
     return [{**keys, **row} for row in task_metric_rows(tasks, y, pred)]

@@ -115,13 +115,13 @@ def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) 
 
     Returns ``{split: {"mean": (N,), "epistemic"/"aleatoric"/"total": (N,)}}`` (splits Val,
     Test and, when ``arrays`` has it, Cal) for the single-task calibration analysis. A model's
-    outputs (``{split}/pred``) are decoded by their ``heads`` (:func:`degu.heads.estimates`;
+    outputs (``{split}/pred``) are decoded by their ``heads`` (:func:`degu.models.heads.estimates`;
     without ``heads``: activity only, or the heteroscedastic/evidential outputs for those
     methods). Stds predicted by linear heads can be negative; they are floored at
     ``SIGMA_FLOOR`` (a zero-width interval), and the number of such cases is reported by
     :func:`degu.jobs.calibration.calibration_job`.
     """
-    from degu.heads import EVIDENTIAL_HEADS, HETEROSCEDASTIC_HEADS, HeadLayout, estimates
+    from degu.models.heads import EVIDENTIAL_HEADS, HETEROSCEDASTIC_HEADS, HeadLayout, estimates
 
     out: dict[str, dict] = {}
     cal = ("Cal",) if any(k.startswith("Cal/") for k in arrays) else ()

@@ -130,9 +130,48 @@ class HeadLayout:
         return cls(tuple(d["heads"]), tuple(d["tasks"]), d.get("length"))
 
 
-#: raw head sets of the uncertainty baselines, decoded by :func:`estimates`
+#: raw head sets of the uncertainty baselines (:mod:`degu.uq.uncertainty`), decoded by :func:`estimates`
 HETEROSCEDASTIC_HEADS = ("mean", "logvar")
 EVIDENTIAL_HEADS = ("gamma", "nu", "alpha", "beta")
+
+
+#: added to nu, beta and (alpha - 1) of the evidential outputs so that none reaches 0
+EVIDENTIAL_EPSILON = 1e-6
+
+
+def _softplus_np(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+def heteroscedastic_std(logvar) -> np.ndarray:
+    """Standard deviation ``sqrt(exp(logvar))`` (computed as ``exp(logvar / 2)``)."""
+    return np.exp(0.5 * np.asarray(logvar, dtype=np.float64))  # float64: no overflow to inf
+
+
+def evidential_outputs(raw: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and uncertainties from an evidential model's raw (N, 4) outputs.
+
+    Same transforms as :class:`degu.uq.uncertainty.EvidentialLoss`. Returns float32 arrays (N,):
+    ``mean`` = gamma, ``aleatoric_std`` = sqrt(E[sigma^2]) = sqrt(beta / (alpha - 1)) and
+    ``epistemic_std`` = sqrt(Var[mu]) = sqrt(beta / (nu (alpha - 1))), plus the NIG parameters
+    ``nu``, ``alpha``, ``beta``.
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim != 2 or raw.shape[1] != 4:
+        raise ValueError(f"evidential outputs must have shape (N, 4), got {raw.shape}")
+    eps = EVIDENTIAL_EPSILON
+    nu = _softplus_np(raw[:, 1]) + eps
+    alpha_m1 = _softplus_np(raw[:, 2]) + eps  # alpha - 1, without losing precision to the "+ 1"
+    beta = _softplus_np(raw[:, 3]) + eps
+    out = {
+        "mean": raw[:, 0],
+        "aleatoric_std": np.sqrt(beta / alpha_m1),
+        "epistemic_std": np.sqrt(beta / (nu * alpha_m1)),
+        "nu": nu,
+        "alpha": alpha_m1 + 1.0,
+        "beta": beta,
+    }
+    return {k: v.astype(np.float32) for k, v in out.items()}
 
 
 def estimates(outputs: np.ndarray, layout: HeadLayout) -> dict[str, np.ndarray]:
@@ -142,17 +181,13 @@ def estimates(outputs: np.ndarray, layout: HeadLayout) -> dict[str, np.ndarray]:
     Heads named ``mean``/``epistemic``/``aleatoric`` are taken as they are; a heteroscedastic
     model's ``logvar`` becomes the aleatoric std ``exp(logvar / 2)``; an evidential model's
     Normal-Inverse-Gamma outputs become its mean, aleatoric and epistemic std
-    (:func:`degu.uncertainty.evidential_outputs`). Other heads are returned under their names."""
+    (:func:`evidential_outputs`). Other heads are returned under their names."""
     if layout.heads == HETEROSCEDASTIC_HEADS:
-        from degu.uncertainty import heteroscedastic_std
-
         parts = layout.split(outputs)
         return {"activity": parts["mean"], "aleatoric": heteroscedastic_std(parts["logvar"])}
     if layout.heads == EVIDENTIAL_HEADS:
         if layout.n_tasks != 1:
             raise ValueError(f"evidential models are single-task, got tasks {list(layout.tasks)}")
-        from degu.uncertainty import evidential_outputs
-
         layout.check(outputs)
         ev = evidential_outputs(outputs)
         return {

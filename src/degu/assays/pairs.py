@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from degu.encoding import reverse_complement
+from degu.io.encoding import reverse_complement
 from degu.io.lentimpra import is_reverse, pair_stem
 
 

@@ -23,6 +23,6 @@ def ensemble_stats(member_predictions: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def predict_members(models, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Stack each member's predictions on ``x`` into (M, N, T)."""
-    from degu.training import predict
+    from degu.models.training import predict
 
     return np.stack([predict(m, x, batch_size) for m in models])

@@ -2,12 +2,14 @@
 
 The losses are registered serializable Keras losses that act on a model's raw *linear* outputs, so
 the models themselves contain only standard layers and load with ``degu.models.load_model``
-(safe mode, no custom objects). The output transforms live here, shared by loss and conversion.
+(safe mode, no custom objects). Their outputs are decoded to standard deviations by
+:func:`degu.models.heads.heteroscedastic_std` and :func:`degu.models.heads.evidential_outputs`
+(NumPy, no TensorFlow), with the same transforms and ``EVIDENTIAL_EPSILON`` as the losses here.
 
 * :class:`GaussianNLLLoss` (heteroscedastic regression, paper Methods): 2 outputs, mean and
-  log-variance; :func:`heteroscedastic_std` turns the log-variance into a standard deviation.
+  log-variance; :func:`~degu.models.heads.heteroscedastic_std` turns the log-variance into a standard deviation.
 * :class:`EvidentialLoss` (deep evidential regression, Amini et al. 2020): 4 outputs, the
-  Normal-Inverse-Gamma parameters; :func:`evidential_outputs` gives mean, aleatoric and epistemic std.
+  Normal-Inverse-Gamma parameters; :func:`~degu.models.heads.evidential_outputs` gives mean, aleatoric and epistemic std.
 * :func:`mc_dropout_predict` (MC dropout, Gal & Ghahramani 2016): mean and std over stochastic passes
   with dropout active and BatchNorm in inference mode.
 """
@@ -21,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-#: added to nu, beta and (alpha - 1) of the evidential outputs so that none reaches 0
-EVIDENTIAL_EPSILON = 1e-6
+from degu.models.heads import EVIDENTIAL_EPSILON
+
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -71,10 +73,6 @@ def _nig_params_tensor(y_pred):
     return gamma, nu, alpha, beta
 
 
-def _softplus_np(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, x)
-
-
 @keras.saving.register_keras_serializable(package="degu")
 class EvidentialLoss(keras.losses.Loss):
     """Deep evidential regression loss (Amini et al. 2020, NeurIPS, arXiv:1910.02600).
@@ -116,36 +114,6 @@ class EvidentialLoss(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "coeff": self.coeff}
-
-
-def heteroscedastic_std(logvar) -> np.ndarray:
-    """Standard deviation ``sqrt(exp(logvar))`` (computed as ``exp(logvar / 2)``)."""
-    return np.exp(0.5 * np.asarray(logvar, dtype=np.float64))  # float64: no overflow to inf
-
-
-def evidential_outputs(raw: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and uncertainties from an evidential model's raw (N, 4) outputs.
-
-    Same transforms as :class:`EvidentialLoss`. Returns float32 arrays (N,): ``mean`` = gamma,
-    ``aleatoric_std`` = sqrt(E[sigma^2]) = sqrt(beta / (alpha - 1)) and ``epistemic_std`` =
-    sqrt(Var[mu]) = sqrt(beta / (nu (alpha - 1))), plus the NIG parameters ``nu``, ``alpha``, ``beta``.
-    """
-    raw = np.asarray(raw, dtype=np.float64)
-    if raw.ndim != 2 or raw.shape[1] != 4:
-        raise ValueError(f"evidential outputs must have shape (N, 4), got {raw.shape}")
-    eps = EVIDENTIAL_EPSILON
-    nu = _softplus_np(raw[:, 1]) + eps
-    alpha_m1 = _softplus_np(raw[:, 2]) + eps  # alpha - 1, without losing precision to the "+ 1"
-    beta = _softplus_np(raw[:, 3]) + eps
-    out = {
-        "mean": raw[:, 0],
-        "aleatoric_std": np.sqrt(beta / alpha_m1),
-        "epistemic_std": np.sqrt(beta / (nu * alpha_m1)),
-        "nu": nu,
-        "alpha": alpha_m1 + 1.0,
-        "beta": beta,
-    }
-    return {k: v.astype(np.float32) for k, v in out.items()}
 
 
 class _AlwaysDropout(layers.Dropout):

@@ -14,7 +14,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from degu.heads import STD_HEADS, HeadLayout
+from degu.models.heads import STD_HEADS, HeadLayout
+from degu.models.layers import Unstandardize
 
 
 @keras.saving.register_keras_serializable(package="degu")
@@ -45,7 +46,7 @@ class TargetScaling:
     ensemble-mean target can have a much smaller spread than the observed activity (sd 0.10
     vs 0.64 on the tiny K562-like set), and a student fitted to it in raw units stays at the
     constant solution. :meth:`attach` appends the inverse as a layer, so the saved model
-    predicts in activity units.
+    predicts in activity units (:class:`degu.models.layers.Unstandardize`).
     """
 
     STD_HEADS = STD_HEADS
@@ -92,22 +93,6 @@ class TargetScaling:
         return keras.Model(model.input, out, name=model.name)
 
 
-@keras.saving.register_keras_serializable(package="degu")
-class Unstandardize(keras.layers.Layer):
-    """``y = z * factor + offset`` per output column (the inverse of :class:`TargetScaling`)."""
-
-    def __init__(self, offset, factor, **kwargs):
-        super().__init__(**kwargs)
-        self.offset = [float(v) for v in offset]
-        self.factor = [float(v) for v in factor]
-
-    def call(self, z):
-        return z * ops.convert_to_tensor(self.factor, z.dtype) + ops.convert_to_tensor(self.offset, z.dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "offset": self.offset, "factor": self.factor}
-
-
 def student_targets(mean: np.ndarray, *heads: np.ndarray) -> np.ndarray:
     """Concatenate per-head targets (each (N, T)) into the student layout (N, k*T)."""
     n_tasks = np.shape(mean)[-1] if np.ndim(mean) > 1 else 1
@@ -120,7 +105,7 @@ class EnsembleLabeller:
     All members are called in the same graph (one ``tf.function`` with the train step), in
     inference mode (BatchNorm moving statistics, no dropout). Returns the student layout
     ``[mean_1..T, std_1..T (, mean aleatoric_1..T)]``: the members' mean and population std
-    (ddof=0, as :func:`degu.ensemble.ensemble_stats`) of the activity head, and, for teachers
+    (ddof=0, as :func:`degu.uq.ensemble.ensemble_stats`) of the activity head, and, for teachers
     with an aleatoric head (outputs ``[activity, aleatoric]``), the mean of that head.
     """
 

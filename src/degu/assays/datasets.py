@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from degu.assays.pairs import orientation_groups
+from degu.assays.splits import carve_groups, grouped_split
 from degu.config import conformal_min_n
-from degu.encoding import decode, one_hot
 from degu.errors import DeguInputError
 from degu.io import hdf5, lentimpra, starrseq
 from degu.io.compression import sniff
-from degu.pairs import orientation_groups
-from degu.splits import carve_groups, grouped_split
+from degu.io.encoding import decode, one_hot
 
 log = logging.getLogger("degu")
 
@@ -133,7 +133,7 @@ def _write_split_table(
     """Pair-aware random split of a parsed table (``name, sequence``, ``activity`` columns and,
     with ``aleatoric``, an ``aleatoric`` column) and the dataset file; shared by the
     ``lentimpra`` and ``table`` assays. Pairs are found by name and by sequence
-    (:func:`degu.pairs.orientation_groups`); ``orientation_pairs``: finding none is an error."""
+    (:func:`degu.assays.pairs.orientation_groups`); ``orientation_pairs``: finding none is an error."""
     split = {"fractions": [0.8, 0.1, 0.1], "seed": 0, **(split or {})}
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
     names = table["name"].to_numpy(dtype=object)
@@ -425,7 +425,7 @@ def carve_calibration_split(
 ) -> dict[str, int]:
     """Move about ``fraction`` of the ``source`` split ("val" or "train") of a prepared dataset
     into a new ``Cal`` split, by whole forward/reverse pairs (found by name and by sequence, as
-    for the main split: :func:`degu.pairs.orientation_groups`), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
+    for the main split: :func:`degu.assays.pairs.orientation_groups`), deterministically from ``seed``; rewrite ``out_h5``. Returns the split sizes.
 
     Models then early-stop on the remaining ``Val`` and never see ``Cal``, on which the
     conformal scale is calibrated. ``Cal`` must hold at least
@@ -444,7 +444,7 @@ def carve_calibration_split(
     pool_name = {"val": "Val", "train": "Train"}[source]
     pool = splits[pool_name]
     pattern = reverse_pattern or lentimpra.DEFAULT_REVERSE_PATTERN
-    # the same pairs as the main split: by name and by sequence (degu.pairs)
+    # the same pairs as the main split: by name and by sequence (degu.assays.pairs)
     stems, _ = orientation_groups(pool.ids, decode(pool.X), pattern)
     kept, carved = carve_groups(stems, fraction, seed)
     need = conformal_min_n(alpha)
