@@ -111,16 +111,61 @@ def run(work: Path, cores: int) -> dict:
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(res.stderr[-5000:])
-    log = sorted((repo / ".snakemake" / "log").glob("*.snakemake.log"))[-1].read_text()
+    return summarize(repo, wall)
+
+
+def summarize(repo: Path, wall: float | None) -> dict:
+    """Tables of the run in ``repo``: job-seconds per rule from every Snakemake log of the run
+    (a run resumed with --rerun-incomplete has several), health, per-seed r."""
+    text = "\n".join(p.read_text() for p in sorted((repo / ".snakemake" / "log").glob("*.snakemake.log")))
     results = repo / "results" / "test"
     health = pd.read_csv(results / "metrics" / "training.csv")
     return {
         "wall_s": wall,
-        "rules": per_rule_table(rule_seconds(log)),
+        "rules": per_rule_table(rule_seconds(text)),
         "seeds": per_seed_table(results),
         "health": health,
         "results": results,
     }
+
+
+def result_tables(results: Path) -> dict[str, pd.DataFrame]:
+    """The numbers docs/tiny-run.md quotes, from a finished run's metric and figure CSVs."""
+    out = {}
+    fig2 = pd.read_csv(results / "figures" / "fig2.csv")
+    t = fig2[fig2.metric == "pearson"].pivot_table(
+        index=["dataset", "fraction", "task"], columns="method", values="mean"
+    )
+    out["fig2: test Pearson r, mean over seeds"] = t.round(3)
+    for fig in ("fig5a", "fig5b"):
+        f = pd.read_csv(results / "figures" / f"{fig}.csv")
+        out[f"{fig}: {f.metric.iloc[0]}, mean over seeds"] = f.pivot_table(
+            index=["dataset", "fraction", "task"], columns="method", values="mean"
+        ).round(3)
+    rows = []
+    for csv in sorted((results / "metrics" / "calibration").glob("*.csv")):
+        c = pd.read_csv(csv)
+        cols = [k for k in ("coverage", "coverage_conformal", "coverage_conformal_val") if k in c]
+        g = c.groupby(["dataset", "method", "kind"])[cols + ["conformal_scale"]].mean().round(3)
+        rows.append(g)
+    if rows:
+        out["calibration: test coverage of 95% intervals, mean over seeds"] = pd.concat(rows)
+    rob = pd.read_csv(results / "metrics" / "robustness.csv")
+    mse = rob[rob.metric == "mse_oracle"]
+    out["robustness: median MSE to the oracle (Dev / Hk)"] = mse.pivot_table(
+        index=["procedure", "task"], columns="shift", values="value", aggfunc="median"
+    ).round(3)[["none", "small", "moderate", "large"]]
+    test_r = rob[(rob.metric == "pearson") & (rob["shift"] == "none")]
+    out["robustness: test Pearson r (observed), mean"] = test_r.pivot_table(
+        index="procedure", columns="task", values="value"
+    ).round(3)
+    ens = pd.read_csv(results / "metrics" / "ensemble_size.csv")
+    out["ensemble size: test Pearson r, mean"] = (
+        ens[ens.metric == "pearson"]
+        .pivot_table(index=["k", "method"], columns="task", values="value")
+        .round(3)
+    )
+    return out
 
 
 def main() -> None:
@@ -132,13 +177,24 @@ def main() -> None:
         action="store_true",
         help="record the headline r in tests/expected/tiny_headline.csv",
     )
+    ap.add_argument(
+        "--tables-only",
+        type=Path,
+        metavar="REPO",
+        help="print the tables of a run already made in REPO (its results/test and Snakemake log); no run",
+    )
     args = ap.parse_args()
-    ctx = tempfile.TemporaryDirectory() if args.keep is None else None
-    work = Path(ctx.name) if ctx else args.keep
-    work.mkdir(parents=True, exist_ok=True)
-    out = run(work, args.cores)
+    ctx = None
+    if args.tables_only:
+        out = summarize(args.tables_only, wall=None)
+    else:
+        ctx = tempfile.TemporaryDirectory() if args.keep is None else None
+        work = Path(ctx.name) if ctx else args.keep
+        work.mkdir(parents=True, exist_ok=True)
+        out = run(work, args.cores)
     h = out["health"]
-    print(f"wall time: {out['wall_s']:.0f} s ({out['wall_s'] / 60:.1f} min) with --cores {args.cores}")
+    if out["wall_s"] is not None:
+        print(f"wall time: {out['wall_s']:.0f} s ({out['wall_s'] / 60:.1f} min) with --cores {args.cores}")
     print(f"jobs: {int(out['rules']['jobs'].sum())}, job-seconds: {int(out['rules']['job_seconds'].sum())}\n")
     print(md_table(out["rules"]))
     at_max = int((h.best_epoch == h.max_epochs).sum())
@@ -149,6 +205,9 @@ def main() -> None:
     print(md_table(out["seeds"], index=False))
     print()
     print(md_table(headline(out["results"]), index=False))
+    for title, table in result_tables(out["results"]).items():
+        print(f"\n{title}\n")
+        print(md_table(table))
     if args.write_expected:
         headline(out["results"]).to_csv(REPO / "tests" / "expected" / "tiny_headline.csv", index=False)
     if ctx:
