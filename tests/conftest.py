@@ -76,9 +76,9 @@ def tiny_run(tmp_path_factory):
 
 # ---------------------------------------------------------------- small deepstarr run
 # The target set of the fault-tolerance and live-Slurm tests: config/test.yaml unchanged,
-# only its `deepstarr` dataset at fraction 0.25 - simulate_starrseq, prepare, subsets, the 3
-# teachers, ensemble_labels and one student (seed 1000): 8 jobs, about 1.5 min on 2 cores.
-DEEPSTARR_FRACTION = "0.25"
+# only its `deepstarr` dataset at its smallest fraction (0.5) - simulate_starrseq, prepare,
+# subsets, the 3 teachers, ensemble_labels and one student (seed 1000): 8 jobs.
+DEEPSTARR_FRACTION = "0.5"
 DEEPSTARR_TARGETS = [
     f"results/test/labels/deepstarr/frac{DEEPSTARR_FRACTION}/ensemble.h5",
     f"results/test/models/deepstarr/frac{DEEPSTARR_FRACTION}/student/seed1000/predictions.h5",

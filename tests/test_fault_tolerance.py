@@ -2,7 +2,7 @@
 or corrupted output is ever used downstream.
 
 The run is conftest.py's ``deepstarr_killed_and_resumed``: the deepstarr dataset of
-config/test.yaml at fraction 0.25 (3 teachers, ensemble labels, one student) with
+config/test.yaml at fraction 0.5 (3 teachers, ensemble labels, one student) with
 ``--cores 2``, SIGKILLed (Snakemake and every job process) once a teacher log reaches epoch 3,
 then rerun. tests/test_slurm.py also checks that its outputs equal those of the same targets
 run through Slurm, bit for bit.

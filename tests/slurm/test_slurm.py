@@ -9,7 +9,7 @@ to skip it explicitly.
 Two workflows run through the unchanged profile at the same time:
 
 * the real one, config/test.yaml with a smaller target set: the `deepstarr` dataset at fraction
-  0.25 only (conftest.DEEPSTARR_TARGETS: simulate, prepare, subsets, 3 teachers, ensemble labels,
+  0.5 only (conftest.DEEPSTARR_TARGETS: simulate, prepare, subsets, 3 teachers, ensemble labels,
   one student; 8 jobs), compared bit for bit with a local `--cores 2` run of the same targets
   (conftest's killed-and-resumed run, computed while Slurm works);
 * tests/slurm/faults/Snakefile: a job that fails on its first attempt, and a job the test
