@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -426,3 +427,39 @@ def test_a_corrupt_model_file_is_one_line(good, tmp_path):
     (b / "degu.json").write_text(json.dumps(meta))
     got = meta_error(b)
     assert got.startswith(f"{b / 'model.keras'}: cannot load in Keras safe mode: ") and "\n" not in got
+
+
+def test_bundle_job_leaves_models_without_uncertainty_uncalibrated(tmp_path):
+    """Activity-only data (no replicates): a standard model predicts no std, the calibration
+    table has no row for it, and its bundle has no conformal entry (the ensemble's has)."""
+    ds = make_dataset(tmp_path / "ds.h5", seq_len=40, adaptors=(A5, A3), cal=True)
+    table = pd.read_csv(io.StringIO(CAL_CSV))
+    table[table.method != "standard"].to_csv(tmp_path / "cal.csv", index=False)
+    models = []
+    for name, seed in (("teacher_seed0", 0), ("teacher_seed1", 1)):
+        (tmp_path / f"{name}.keras").write_bytes(b"not a real model")
+        make_predictions(
+            tmp_path / f"{name}.h5",
+            heads=["mean"],
+            tasks=["t1"],
+            role="teacher",
+            method="standard",
+            seed=seed,
+        )
+        models.append(
+            {"name": name, "model": tmp_path / f"{name}.keras", "predictions": tmp_path / f"{name}.h5"}
+        )
+    out = tmp_path / "bundles"
+    bundle_job(
+        dataset="fake",
+        dataset_h5=ds,
+        architecture="deepstarr",
+        model_params=SMALL,
+        models=models,
+        ensemble_members=["teacher_seed0", "teacher_seed1"],
+        calibration_csv=tmp_path / "cal.csv",
+        alpha=0.05,
+        out_dir=out,
+    )
+    assert "conformal" not in json.loads((out / "teacher_seed0" / "degu.json").read_text())
+    assert "conformal" in json.loads((out / "ensemble" / "degu.json").read_text())

@@ -3,6 +3,7 @@ model and of its teacher ensemble (:mod:`degu.models.bundle`, docs/predict.md)."
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from degu.models.bundle import (
     write_bundle,
     write_ensemble,
 )
+from degu.models.heads import STD_HEADS
 
 log = logging.getLogger("degu")
 
@@ -49,15 +51,19 @@ def bundle_job(
     written, metas = [], {}
     for m in models:
         attrs = hdf5.read_attrs(m["predictions"])
-        conformal = conformal_entry(
-            table,
-            calibration_csv,
-            dataset=dataset,
-            method=str(attrs["method"]),
-            seed=int(attrs["seed"]),
-            alpha=alpha,
-            split=split,
-        )
+        conformal = None
+        # a model that predicts no uncertainty (a standard model without an aleatoric head) has
+        # no interval, so the calibration analysis has no row for it
+        if set(json.loads(attrs["heads"])) & set(STD_HEADS):
+            conformal = conformal_entry(
+                table,
+                calibration_csv,
+                dataset=dataset,
+                method=str(attrs["method"]),
+                seed=int(attrs["seed"]),
+                alpha=alpha,
+                split=split,
+            )
         meta = model_metadata(
             model_path=m["model"],
             predictions_h5=m["predictions"],
