@@ -1,0 +1,84 @@
+"""Train one standard model on a prepared dataset and print its VALIDATION curve.
+
+The tool used to choose the tiny config's training settings (docs/tiny-run.md): it reports
+validation Pearson r per epoch and never looks at the test split.
+
+    python benchmarks/train_one.py results/test/data/deepstarr/dataset.h5 \\
+        --params '{"conv_filters": [64, 32, 32, 32], "dense_units": [64, 64], "bn_momentum": 0.9}' \\
+        --train '{"learning_rate": 0.01, "batch_size": 64, "max_epochs": 8, "lr_decay_patience": 1,
+                  "early_stopping_patience": 3, "precise_bn": 1000}' [--subset 0.5] [--n 4000] [--seed 0]
+
+``--subset F`` trains on the pipeline's nested subset of fraction F (``subsets.h5`` beside the
+dataset); ``--n N`` on the first N training sequences. Seconds per epoch are printed too, but
+they are only comparable within one run on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dataset_h5", type=Path)
+    ap.add_argument("--arch", default="deepstarr")
+    ap.add_argument("--params", default="{}", help="model_params as JSON")
+    ap.add_argument("--train", default="{}", help="training settings as JSON (degu TrainConfig keys)")
+    ap.add_argument("--subset", type=float, default=None, help="train on this fraction's subset")
+    ap.add_argument("--n", type=int, default=None, help="train on the first N training sequences")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    from degu.runtime import setup_tensorflow
+
+    setup_tensorflow(args.seed, threads=1, deterministic=True)
+    import keras
+    import numpy as np
+
+    from degu.assays.splits import read_subset
+    from degu.io import hdf5
+    from degu.models import build_model
+    from degu.models.training import TrainConfig, fit
+
+    index = read_subset(args.dataset_h5.with_name("subsets.h5"), args.subset) if args.subset else None
+    train, val = hdf5.read_split(args.dataset_h5, "Train", index), hdf5.read_split(args.dataset_h5, "Val")
+    x, y = (train.X[: args.n], train.y[: args.n]) if args.n else (train.X, train.y)
+    model = build_model(args.arch, x.shape[1], y.shape[1], json.loads(args.params))
+    x_val = val.X.astype(np.float32)
+
+    class ValidationR(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds = time.perf_counter() - self.t0
+            pred = model.predict(x_val, verbose=0, batch_size=1000)
+            r = [float(np.corrcoef(pred[:, j], val.y[:, j])[0, 1]) for j in range(y.shape[1])]
+            print(
+                f"epoch {epoch + 1}: {seconds:.1f} s, val_loss {logs['val_loss']:.4f}, "
+                f"val r {' / '.join(f'{v:.3f}' for v in r)}",
+                flush=True,
+            )
+
+    history = fit(
+        model,
+        x,
+        y,
+        x_val,
+        val.y,
+        TrainConfig.from_dict(json.loads(args.train)),
+        verbose=0,
+        extra_callbacks=[ValidationR()],
+    )
+    best = history[history.best]
+    print(
+        f"{len(x)} training sequences, {model.count_params()} parameters: best epoch "
+        f"{int(best.epoch.iloc[0])} of {len(history)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
