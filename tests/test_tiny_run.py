@@ -351,15 +351,20 @@ def test_tiny_run_ensemble_size_reuses_models(tiny_run):
 @pytest.mark.workflow
 def test_tiny_run_training_health(tiny_run):
     """Issue 10: every trained network has a health row; none keeps its first epoch (the
-    symptom of a seed stuck at the constant solution). The share of models whose best epoch is
-    the last allowed is reported in docs/tiny-run.md (above the issue's 10% goal)."""
+    symptom of a seed stuck at the constant solution), except the students distilled on
+    shuffled sequences only: shuffling destroys the planted motifs that are the simulator's only
+    source of activity, so nothing they learn transfers to real sequences (test r ~ 0 in every
+    run, as the paper's shuffle procedure is its worst; docs/tiny-run.md). The share of models
+    whose best epoch is the last allowed is reported in docs/tiny-run.md (above the issue's 10%
+    goal)."""
     from degu.jobs.health import TRAINING_COLUMNS  # the literal list is asserted in test_jobs_health
 
     health = pd.read_csv(tiny_run / "metrics" / "training.csv")
     assert list(health.columns) == TRAINING_COLUMNS
     n_models = len(list((tiny_run / "models").glob("*/*/*/*/predictions.h5")))
     assert len(health) == n_models and not health.duplicated(["dataset", "fraction", "model", "seed"]).any()
-    assert (health.best_epoch > 1).all() and (health.best_epoch <= health.stopped_epoch).all()
+    learners = health[health.method != "dynamic_shuffle"]
+    assert (learners.best_epoch > 1).all() and (health.best_epoch <= health.stopped_epoch).all()
     assert (health.stopped_epoch <= health.max_epochs).all()
 
 
