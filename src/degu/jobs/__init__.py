@@ -16,6 +16,7 @@ module                   rule file(s)                     jobs
 ``jobs.reference``       reference                        ``kmer_ridge_job``
 ``jobs.evaluate``        evaluate                         ``evaluate_job``
 ``jobs.calibration``     calibration                      ``calibration_job``
+``jobs.bundle``          bundle                           ``bundle_job``
 ``jobs.robustness``      ood                              ``shifted_test_sets_job``,
                                                           ``oracle_activity_table``,
                                                           ``ood_predict_job``,
