@@ -33,7 +33,7 @@ def test_tiny_run_figures_and_tidy_table(tiny_run):
         assert len(vals) == 3 and row.mean == pytest.approx(vals.mean())
     fig5a = pd.read_csv(tiny_run / "figures" / "fig5a.csv")
     assert set(fig5a["metric"]) == {"epistemic_pearson"}
-    assert len(fig5a.query("dataset == 'deepstarr'")) == 6  # 3 fractions x 2 tasks
+    assert len(fig5a.query("dataset == 'deepstarr'")) == 4  # 2 fractions x 2 tasks
     assert len(fig5a.query("dataset == 'k562'")) == 1 and len(fig5a.query("dataset == 'hepg2'")) == 1
 
 
