@@ -25,6 +25,6 @@ def read_activity(path, split: str = "Test"):
 
     pred = hdf5.read_arrays(path, [f"{split}/pred"])[f"{split}/pred"]
     try:
-        return prediction_layout(hdf5.read_attrs(path)).head(pred, "mean")
+        return prediction_layout(hdf5.read_attrs(path)).split(pred)["mean"]  # checks the width
     except ValueError as exc:
         raise DeguInputError(f"{path}: {exc}") from None

@@ -210,11 +210,11 @@ def teacher_layout(width: int, tasks) -> HeadLayout:
     return HeadLayout(heads, tasks)
 
 
-def prediction_layout(attrs: Mapping, width: int | None = None) -> HeadLayout:
+def prediction_layout(attrs: Mapping) -> HeadLayout:
     """The layout recorded in a predictions file's attributes (``heads``, ``tasks``, JSON lists).
 
-    Files without ``heads`` (e.g. the k-mer reference) hold activity only; ``width`` (the
-    number of columns) then checks that."""
+    Files without ``heads`` (e.g. the k-mer reference) hold activity only; the layout's
+    ``split``/``check`` then verify the number of columns."""
     import json
 
     def _list(key):
