@@ -72,8 +72,9 @@ def test_robustness_metrics_job_table(tmp_path):
     )
     ood = {f"seed{s}/{lv}": RNG.normal(size=(n, 4)) for s in (1, 0) for lv in ("small", "none")}
     hdf5.write_arrays(tmp_path / "ood.h5", ood)
-    test_pred = RNG.normal(size=(n, 4))
-    hdf5.write_arrays(tmp_path / "pred.h5", {"Test/pred": test_pred}, attrs=PRED_ATTRS)
+    test_pred = RNG.normal(size=(n, 4))  # a student: [Dev, Hk] mean, then [Dev, Hk] epistemic
+    student_attrs = {**PRED_ATTRS, "heads": json.dumps(["mean", "epistemic"])}
+    hdf5.write_arrays(tmp_path / "pred.h5", {"Test/pred": test_pred}, attrs=student_attrs)
     ens_mean = RNG.normal(size=(n, 2))
     hdf5.write_arrays(tmp_path / "labels.h5", {"Test/mean": ens_mean})
 
