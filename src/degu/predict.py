@@ -127,21 +127,18 @@ def open_models(paths: list) -> Predictor:
     return pred
 
 
-def decode_outputs(
-    raw: np.ndarray, heads: list[str], n_tasks: int, tasks: list[str] | None = None
-) -> dict[str, np.ndarray]:
+def decode_outputs(raw: np.ndarray, heads: list[str], tasks: list[str]) -> dict[str, np.ndarray]:
     """Split one model's raw outputs (N, K) into ``activity`` and the stds it has, each (N, T)
     (:func:`degu.models.heads.estimates`)."""
     from degu.models.heads import HeadLayout, estimates
 
-    return estimates(raw, HeadLayout(tuple(heads), tuple(tasks or (f"task{j}" for j in range(n_tasks)))))
+    return estimates(raw, HeadLayout(tuple(heads), tuple(tasks)))
 
 
 def combine(outputs: list[np.ndarray], metas: list[dict]) -> dict[str, np.ndarray]:
     """Activity and uncertainty stds (each (N, T)) of one model or of an ensemble of them,
     formed as the pipeline's ensemble labels (:func:`degu.jobs.labels.ensemble_labels_job`)."""
-    n_tasks = len(metas[0]["tasks"])
-    parts = [decode_outputs(o, m["heads"], n_tasks, m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
+    parts = [decode_outputs(o, m["heads"], m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
     if len(parts) == 1:
         return parts[0]
     from degu.uq.ensemble import ensemble_stats
@@ -254,12 +251,11 @@ def _table_records(
     path, rules: InputRules, id_column=None, sequence_column=None
 ) -> Iterator[tuple[str, str]]:
     from degu.io.compression import open_text
-    from degu.io.encoding import first_invalid
+    from degu.io.encoding import first_invalid, invalid_character_message
 
     path = Path(path)
     suffixes = [x.lower() for x in path.suffixes if x.lower() not in (".gz", ".bz2", ".xz")]
     delimiter = "," if suffixes[-1:] == [".csv"] else "\t"
-    allowed = "ACGTN" if rules.n_policy == "zeros" else "ACGT"
     with open_text(path) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
@@ -288,15 +284,7 @@ def _table_records(
                     raise DeguInputError(f"{prefix} has an empty sequence in column '{col}'")
                 pos = first_invalid(raw, rules.n_policy)
                 if pos is not None:
-                    ch = raw[pos]
-                    hint = (
-                        " (N is rejected because n_policy='error')"
-                        if ch in "Nn"
-                        else f" (allowed: {', '.join(allowed)}, either case)"
-                    )
-                    raise DeguInputError(
-                        f"{prefix} has invalid character {ch!r} at position {pos + 1} in column '{col}'{hint}"
-                    )
+                    raise DeguInputError(invalid_character_message(prefix, raw, pos, rules.n_policy, col))
                 seq = rules.full(raw.upper())
                 if seq is None:
                     raise DeguInputError(

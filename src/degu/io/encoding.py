@@ -34,6 +34,19 @@ def first_invalid(seq: str, n_policy: str = "zeros") -> int | None:
     return int(idx[0]) if idx.size else None
 
 
+def invalid_character_message(prefix: str, seq: str, pos: int, n_policy: str, column: str) -> str:
+    """The one-line error for the character of ``seq`` at ``pos`` that ``n_policy`` rejects, as
+    every table reader words it (``prefix``: file, line and record)."""
+    ch = seq[pos]
+    allowed = "ACGTN" if n_policy == "zeros" else "ACGT"
+    hint = (
+        " (N is rejected because n_policy='error')"
+        if ch in "Nn"
+        else f" (allowed: {', '.join(allowed)}, either case)"
+    )
+    return f"{prefix} has invalid character {ch!r} at position {pos + 1} in column '{column}'{hint}"
+
+
 def _codes(seq: str) -> np.ndarray:
     raw = np.frombuffer(seq.encode("latin-1", errors="replace"), dtype=np.uint8)
     return _LUT[raw]

@@ -53,7 +53,7 @@ import pandas as pd
 
 from degu.errors import DeguInputError
 from degu.io.compression import read_bytes
-from degu.io.encoding import N_POLICIES, first_invalid
+from degu.io.encoding import N_POLICIES, first_invalid, invalid_character_message
 
 DEFAULT_REVERSE_PATTERN = r"_Reversed(?:_\d+)?:?$"
 
@@ -300,14 +300,8 @@ def _check_sequences(
             raise DeguInputError(f"{prefix} has an empty sequence in column '{column}'")
         pos = first_invalid(seq, n_policy)
         if pos is not None:
-            ch = table[column].iloc[i][pos]
-            hint = (
-                " (N is rejected because n_policy='error')"
-                if ch in "Nn"
-                else f" (allowed: {', '.join(allowed)}, either case)"
-            )
             raise DeguInputError(
-                f"{prefix} has invalid character {ch!r} at position {pos + 1} in column '{column}'{hint}"
+                invalid_character_message(prefix, table[column].iloc[i], pos, n_policy, column)
             )
         raise DeguInputError(
             f"{prefix} has sequence length {len(seq)}, expected {seq_len} "

@@ -17,6 +17,12 @@ def cal_split(dataset_h5) -> tuple[str, ...]:
     return (hdf5.CAL,) if hdf5.has_split(dataset_h5, hdf5.CAL) else ()
 
 
+def conformal_split(dataset_h5) -> str:
+    """The split the conformal scale is calibrated on: ``Cal`` when the dataset has one, else
+    ``Val`` (the paper's choice)."""
+    return hdf5.CAL if hdf5.has_split(dataset_h5, hdf5.CAL) else "Val"
+
+
 def read_activity(path, split: str = "Test"):
     """The activity head of a trained model's saved ``{split}/pred``, split by the head layout
     recorded in the predictions file (:func:`degu.models.heads.prediction_layout`)."""

@@ -3,11 +3,11 @@ model and of its teacher ensemble (:mod:`degu.models.bundle`, docs/predict.md)."
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from degu.io import hdf5
+from degu.jobs._common import conformal_split
 from degu.models.bundle import (
     ENSEMBLE_NAME,
     conformal_entry,
@@ -16,7 +16,7 @@ from degu.models.bundle import (
     write_bundle,
     write_ensemble,
 )
-from degu.models.heads import STD_HEADS
+from degu.models.heads import STD_HEADS, prediction_layout
 
 log = logging.getLogger("degu")
 
@@ -46,7 +46,7 @@ def bundle_job(
 
     out_dir = Path(out_dir)
     table = pd.read_csv(calibration_csv)
-    split = hdf5.CAL if hdf5.has_split(dataset_h5, hdf5.CAL) else "Val"
+    split = conformal_split(dataset_h5)
     flanks = constant_flanks(dataset_h5)
     written, metas = [], {}
     for m in models:
@@ -54,7 +54,7 @@ def bundle_job(
         conformal = None
         # a model that predicts no uncertainty (a standard model without an aleatoric head) has
         # no interval, so the calibration analysis has no row for it
-        if set(json.loads(attrs["heads"])) & set(STD_HEADS):
+        if set(prediction_layout(attrs).heads) & set(STD_HEADS):
             conformal = conformal_entry(
                 table,
                 calibration_csv,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from degu.errors import DeguInputError
 from degu.io import hdf5
+from degu.jobs._common import cal_split, conformal_split
 from degu.uq.calibration import SIGMA_FLOOR, method_estimates
 
 
@@ -101,8 +102,8 @@ def calibration_job(
     from degu.uq.calibration import calibration_rows
 
     has_cal = hdf5.has_split(dataset_h5, hdf5.CAL)
-    splits = ("Val", "Test", *((hdf5.CAL,) if has_cal else ()))
-    cal_split = hdf5.CAL if has_cal else "Val"
+    splits = ("Val", "Test", *cal_split(dataset_h5))
+    calibrate_on = conformal_split(dataset_h5)
     y = {s: hdf5.read_arrays(dataset_h5, [f"{s}/y"])[f"{s}/y"][:, 0].astype(np.float64) for s in splits}
     gt = _ground_truth(ground_truth, reverse_pattern)
     truth = None
@@ -122,7 +123,7 @@ def calibration_job(
                 calibration_rows(
                     y["Test"], est["Test"]["mean"], sig["Test"], y[c], est[c]["mean"], sig[c], alpha
                 )
-                for c in (cal_split, "Val")
+                for c in (calibrate_on, "Val")
             )
             extra = {}
             if has_cal:
@@ -133,7 +134,7 @@ def calibration_job(
                     "method": method,
                     "seed": seed,
                     "kind": kind,
-                    "n_cal": len(y[cal_split]),
+                    "n_cal": len(y[calibrate_on]),
                     "n_test": len(y["Test"]),
                     "pearson": float(stats.pearsonr(y["Test"], est["Test"]["mean"])[0]),
                     **r,

@@ -55,6 +55,8 @@ import numpy as np
 from degu.errors import DeguInputError
 from degu.io import hdf5
 from degu.io.atomic import atomic_path
+from degu.io.encoding import ALPHABET, N_POLICIES
+from degu.models.heads import EVIDENTIAL_HEADS, HETEROSCEDASTIC_HEADS
 
 log = logging.getLogger("degu")
 
@@ -65,9 +67,8 @@ ENSEMBLE_NAME = "ensemble"
 # heads laid out as blocks of one column per task (teachers, DEGU students)
 BLOCK_HEADS = ("mean", "epistemic", "aleatoric")
 # single-task layouts of the uncertainty baselines
-SINGLE_TASK_HEADS = {("mean", "logvar"): "heteroscedastic", ("gamma", "nu", "alpha", "beta"): "evidential"}
+SINGLE_TASK_HEADS = (HETEROSCEDASTIC_HEADS, EVIDENTIAL_HEADS)
 UNCERTAINTY_KINDS = ("epistemic", "aleatoric", "total")
-N_POLICIES = ("zeros", "error")
 VERSIONED_PACKAGES = ("degu", "tensorflow", "keras", "numpy", "h5py")
 
 
@@ -192,7 +193,7 @@ def validate_metadata(meta, where) -> dict:
     except ValueError as exc:
         raise _fail(where, "heads", str(exc)) from None
     seq_len = _get(meta, "seq_len", where, lambda v: _is_int(v) and v > 0, "a positive integer")
-    _get(meta, "alphabet", where, lambda v: v == "ACGT", "'ACGT' (the one-hot channel order)")
+    _get(meta, "alphabet", where, lambda v: v == ALPHABET, f"'{ALPHABET}' (the one-hot channel order)")
     _get(meta, "n_policy", where, lambda v: v in N_POLICIES, f"one of {list(N_POLICIES)}")
     adaptors = _get(
         meta,
