@@ -141,12 +141,12 @@ def combine(outputs: list[np.ndarray], metas: list[dict]) -> dict[str, np.ndarra
     parts = [decode_outputs(o, m["heads"], m["tasks"]) for o, m in zip(outputs, metas, strict=True)]
     if len(parts) == 1:
         return parts[0]
-    from degu.uq.ensemble import ensemble_stats
+    from degu.uq.ensemble import ensemble_aleatoric, ensemble_stats
 
     mean, std = ensemble_stats(np.stack([p["activity"] for p in parts]))
     est = {"activity": mean, "epistemic": std}
     if all("aleatoric" in p for p in parts):
-        est["aleatoric"] = np.stack([p["aleatoric"] for p in parts]).mean(axis=0).astype(np.float32)
+        est["aleatoric"] = ensemble_aleatoric(np.stack([p["aleatoric"] for p in parts]))
     return est
 
 
@@ -154,11 +154,11 @@ def interval_columns(
     est: dict[str, np.ndarray], kind: str, alpha: float, scale: float | None, with_conformal: bool
 ) -> dict[str, np.ndarray]:
     """``total`` (when both kinds exist) and the interval bounds of one uncertainty ``kind``."""
-    from degu.uq.calibration import SIGMA_FLOOR, normal_quantile, total_std
+    from degu.uq.calibration import SIGMA_FLOOR, normal_quantile, predicted_total_std
 
     out = {}
     if "epistemic" in est and "aleatoric" in est:
-        out["total"] = total_std(np.maximum(est["epistemic"], 0), np.maximum(est["aleatoric"], 0))
+        out["total"] = predicted_total_std(est["epistemic"], est["aleatoric"])
     sd = out["total"] if kind == "total" else est[kind]
     sigma = np.maximum(np.asarray(sd, dtype=np.float64), SIGMA_FLOOR)
     mu = np.asarray(est["activity"], dtype=np.float64)

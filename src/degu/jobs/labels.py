@@ -46,7 +46,7 @@ def ensemble_labels_job(
 
     setup_tensorflow(None, threads=threads, deterministic=True)
     from degu.models import load_model
-    from degu.uq.ensemble import ensemble_stats, predict_members
+    from degu.uq.ensemble import ensemble_aleatoric, ensemble_stats, predict_members
 
     models = [load_model(p) for p in teacher_models]
     tasks = hdf5.dataset_tasks(dataset_h5)
@@ -58,7 +58,7 @@ def ensemble_labels_job(
         mean, std = ensemble_stats(heads["activity"])
         arrays[f"{split}/mean"], arrays[f"{split}/std"] = mean, std
         if "aleatoric" in heads:
-            arrays[f"{split}/aleatoric"] = heads["aleatoric"].mean(axis=0).astype(np.float32)
+            arrays[f"{split}/aleatoric"] = ensemble_aleatoric(heads["aleatoric"])
         if split == "Test":
             arrays["Test/members"] = heads["activity"]
     hdf5.write_arrays(

@@ -54,6 +54,12 @@ def total_std(*stds) -> np.ndarray:
     return np.sqrt(sum(np.square(np.asarray(s, dtype=np.float64)) for s in stds))
 
 
+def predicted_total_std(epistemic, aleatoric) -> np.ndarray:
+    """Total std of predicted epistemic and aleatoric stds; a negative prediction of a linear
+    head counts as 0."""
+    return total_std(np.maximum(epistemic, 0), np.maximum(aleatoric, 0))
+
+
 def coverage(y, mu, sigma, scale: float = Z95) -> float:
     """PICP: fraction of ``y`` inside ``[mu - scale*sigma, mu + scale*sigma]``."""
     y, mu, sigma = _check(y, mu, sigma)
@@ -140,6 +146,6 @@ def method_estimates(method: str, arrays: dict, heads: list[str] | None = None) 
             est = {("mean" if k == "activity" else k): v[:, 0] for k, v in decoded.items()}
         est = {k: np.asarray(v, dtype=np.float64) for k, v in est.items()}
         if "epistemic" in est and "aleatoric" in est:
-            est["total"] = total_std(np.maximum(est["epistemic"], 0), np.maximum(est["aleatoric"], 0))
+            est["total"] = predicted_total_std(est["epistemic"], est["aleatoric"])
         out[split] = est
     return out

@@ -21,6 +21,11 @@ def ensemble_stats(member_predictions: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return mean.astype(np.float32), std.astype(np.float32)
 
 
+def ensemble_aleatoric(member_aleatoric: np.ndarray) -> np.ndarray:
+    """The ensemble's aleatoric std: the members' mean aleatoric head, (M, N, T) -> (N, T) float32."""
+    return np.asarray(member_aleatoric).mean(axis=0).astype(np.float32)
+
+
 def predict_members(models, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Stack each member's predictions on ``x`` into (M, N, T)."""
     from degu.models.training import predict
