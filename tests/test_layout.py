@@ -24,6 +24,7 @@ LAYERS = {
     "plots": 6,
     "jobs": 7,
     "predict": 8,
+    "attribute": 8,
     "cli": 9,
 }
 PACKAGES = {
@@ -31,7 +32,7 @@ PACKAGES = {
     "assays": {"datasets", "download", "pairs", "simulate", "splits"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
-    "analysis": {"kmer", "robustness"},
+    "analysis": {"attribution", "kmer", "robustness"},
 }
 
 
@@ -73,7 +74,7 @@ def test_packages_hold_their_modules():
         found = {p.stem for p in (SRC / package).glob("*.py")} - {"__init__"}
         assert found == modules, package
     flat = {p.stem for p in SRC.glob("*.py")} - {"__init__"}
-    assert flat == {"cli", "config", "errors", "logs", "predict", "runtime"}
+    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime"}
 
 
 def test_imports_flow_one_way():
@@ -114,6 +115,8 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.predict",
         "degu.cli",
         "degu.jobs.evaluate",
+        "degu.jobs.attribution",
+        "degu.attribute",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):

@@ -66,6 +66,10 @@ ENSEMBLE_SIZE_COUNTS = {
     "ensemble_size_metrics": 1,
     "ensemble_size_figures": 1,
 }
+# Attribution (Fig. 4, Supp. Figs. 6, 7): maps of the 10 teachers and 10 students at fraction
+# 1.0 of deepstarr, lentimpra_k562 and lentimpra_hepg2 (60), one metrics table, one figure job
+# (no planted-motif figure: no simulated data at paper scale).
+ATTRIBUTION_COUNTS = {"attribution_maps": 60, "attribution_metrics": 1, "attribution_figures": 1}
 # performance and training-health tables; fig2, fig5a, fig5b (one job) and fig5c, fig5d, supp_fig8,
 # supp_fig11, supp_fig12 (one job)
 SHARED_COUNTS = {
@@ -75,7 +79,14 @@ SHARED_COUNTS = {
     "calibration_figures": 1,
     "all": 1,
 }
-PARTS = (STARRSEQ_COUNTS, LENTIMPRA_COUNTS, ROBUSTNESS_COUNTS, ENSEMBLE_SIZE_COUNTS, SHARED_COUNTS)
+PARTS = (
+    STARRSEQ_COUNTS,
+    LENTIMPRA_COUNTS,
+    ROBUSTNESS_COUNTS,
+    ENSEMBLE_SIZE_COUNTS,
+    ATTRIBUTION_COUNTS,
+    SHARED_COUNTS,
+)
 PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
 
 
@@ -85,7 +96,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 803
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 865
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 163
 
@@ -96,6 +107,7 @@ def test_paper_config_robustness_part_dry_run(tmp_path):
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["datasets"] = {"deepstarr": cfg["datasets"]["deepstarr"]}
     cfg["uncertainty"].pop("main_dataset")
+    del cfg["attribution"]
     path = tmp_path / "starr.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
@@ -120,7 +132,7 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
     """The lentiMPRA part alone (STARR-seq dataset removed from the paper config)."""
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     del cfg["datasets"]["deepstarr"]
-    del cfg["robustness"], cfg["ensemble_size"]
+    del cfg["robustness"], cfg["ensemble_size"], cfg["attribution"]
     path = tmp_path / "lenti.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])

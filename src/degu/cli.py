@@ -1,4 +1,5 @@
-"""Command-line interface: ``degu simulate``, ``degu prepare``, ``degu validate-config``, ``degu predict``."""
+"""Command-line interface: ``degu simulate``, ``degu prepare``, ``degu validate-config``, ``degu predict``,
+``degu attribute``."""
 
 from __future__ import annotations
 
@@ -113,6 +114,29 @@ def _predict(args) -> None:
         print(f"degu predict: note: {note}", file=sys.stderr)
 
 
+def _attribute(args) -> None:
+    from degu.attribute import attribute_file, summary_line
+
+    summary = attribute_file(
+        args.model,
+        args.input,
+        args.out,
+        head=args.head,
+        task=args.task,
+        method=args.method,
+        background=args.background,
+        n_background=args.n_background,
+        background_seed=args.background_seed,
+        batch_size=args.batch_size,
+        logos=args.logos,
+        n_logos=args.n_logos,
+        id_column=args.id_column,
+        sequence_column=args.sequence_column,
+        threads=args.threads,
+    )
+    print(summary_line(summary, args.out), file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line too: ``degu: error: ...`` and exit code 2."""
 
@@ -215,6 +239,39 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
     pr.add_argument("--no-progress", action="store_true", help="no progress bar")
     pr.set_defaults(func=_predict)
+
+    at = sub.add_parser(
+        "attribute",
+        help="gradient-corrected saliency or DeepSHAP maps of new sequences",
+        description="Attribution maps of one output head for every input sequence, as the pipeline's "
+        "attribution analysis computes them (docs/attribution.md).",
+    )
+    at.add_argument(
+        "--model",
+        action="append",
+        required=True,
+        help="bundle directory, its degu.json or its .keras file; repeat (or give an ensemble bundle) "
+        "for the ensemble-average map",
+    )
+    at.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    at.add_argument("--out", required=True, help="output HDF5 file (ids, x, maps)")
+    at.add_argument("--head", default="mean", help="output head: mean (activity), epistemic, aleatoric, ...")
+    at.add_argument("--task", default=None, help="task (needed when the model has several)")
+    at.add_argument("--method", choices=["saliency", "deepshap"], default="saliency")
+    at.add_argument(
+        "--background", default=None, help="DeepSHAP background sequences (FASTA/table); default: drawn from --input"
+    )
+    at.add_argument("--n-background", type=int, default=100, help="background size drawn from --input")
+    at.add_argument("--background-seed", type=int, default=1234)
+    at.add_argument("--batch-size", type=int, default=None, help="sequences per batch (default: per method)")
+    at.add_argument("--logos", default=None, help="also draw logos of the first --n-logos sequences (PDF)")
+    at.add_argument("--n-logos", type=int, default=5)
+    at.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
+    at.add_argument(
+        "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
+    )
+    at.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
+    at.set_defaults(func=_attribute)
     return parser
 
 

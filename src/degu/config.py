@@ -252,6 +252,7 @@ def check_datasets(config: dict, source: str = "config") -> None:
         if "archive" in d and d["assay"] != "degu_h5":
             problems.append(f"key 'datasets.{name}.archive': only for assay degu_h5")
     problems += _robustness_problems(config)
+    problems += _attribution_problems(config)
     problems += _path_problems(config)
     problems += _split_problems(config)
     main = config.get("uncertainty", {}).get("main_dataset")
@@ -259,6 +260,28 @@ def check_datasets(config: dict, source: str = "config") -> None:
         problems.append(f"key 'uncertainty.main_dataset': {main!r} is not a dataset with calibrate: true")
     if problems:
         raise DeguInputError("invalid configuration:\n  " + "\n  ".join(f"{source}: {p}" for p in problems))
+
+
+def _attribution_problems(config: dict) -> list[str]:
+    """Checks of the attribution block: known datasets that train at its fraction, two or
+    more teachers and students (the variability across initialisations needs them)."""
+    datasets = config["datasets"]
+    attr = config.get("attribution", {})
+    fraction = attr.get("fraction", 1.0)
+    problems = []
+    for name in attr.get("datasets", []):
+        if name not in datasets:
+            problems.append(f"key 'attribution.datasets': no dataset named {name!r}")
+        elif not any(abs(fraction - f) < 1e-12 for f in datasets[name]["fractions"]):
+            problems.append(f"key 'datasets.{name}.fractions': must contain {fraction} for attribution")
+    for name in attr.get("fig4_datasets", []):
+        if name not in attr.get("datasets", []):
+            problems.append(f"key 'attribution.fig4_datasets': {name!r} is not in attribution.datasets")
+    if attr.get("datasets"):
+        for block in ("teachers", "students"):
+            if config[block]["n"] < 2:
+                problems.append(f"key '{block}.n': attribution needs at least 2 (variability across seeds)")
+    return problems
 
 
 def _robustness_problems(config: dict) -> list[str]:

@@ -37,6 +37,9 @@ ENS = config["ensemble_size"]
 ENS_DS = ENS.get("dataset")
 FULL = fraction_key(1.0)
 KMER = config["kmer_ridge"]  # the k-mer ridge reference (rules/reference.smk)
+ATTR = config["attribution"]  # the attribution analysis (rules/attribution.smk)
+ATTR_DS = ATTR["datasets"]
+ATTR_FR = fraction_key(ATTR["fraction"])
 
 
 def alternatives(values):
@@ -108,6 +111,15 @@ def oracle_seeds():
 def teacher_seeds(k):
     """The first k teacher seeds (k may exceed teachers.n: ensemble-size analysis)."""
     return seed_range(config["teachers"], k)
+
+
+def ground_truth(dataset):
+    """The simulator's ground_truth.tsv of a simulated dataset, else None (used by the
+    calibration and attribution analyses)."""
+    src = DATASETS[dataset].get("raw_from", dataset)
+    if DATASETS[src]["source"] != "simulate":
+        return None
+    return f"{raw_dir(dataset)}/ground_truth.tsv"
 
 
 def paths_of(entries_or_models):

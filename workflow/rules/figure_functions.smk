@@ -25,6 +25,10 @@ def figure_list():
         figs += ["fig3", "supp_fig2", "supp_fig4", "supp_fig5"]
     if ENS_DS:
         figs.append("supp_fig3")
+    if ATTR_DS:
+        figs += ["fig4", "supp_fig6", "supp_fig7"]
+        if any(ground_truth(ds) for ds in ATTR_DS):
+            figs.append("supp_fig_attr_truth")
     return figs
 
 
@@ -46,6 +50,14 @@ def figure_inputs(figure):
         return [f"{OUT}/ood/{ROB_DS}/oracle_activity.csv"]
     if figure == "supp_fig3":
         return [f"{OUT}/metrics/ensemble_size.csv"]
+    if figure == "fig4":  # in the order of degu.plots.attribution.fig4.tables
+        return [
+            at(ATTRIBUTION_CSV),
+            at(ATTRIBUTION_EXAMPLE_CSV),
+            at(ATTRIBUTION_MOTIFS_CSV),
+        ]
+    if figure in FAMILIES["attribution"]:
+        return [at(ATTRIBUTION_CSV)]
     return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
@@ -54,6 +66,7 @@ def figure_inputs(figure):
 PERFORMANCE = "1. Predictive performance"
 COVARIATE_SHIFT = "2. Covariate shift"
 UNCERTAINTY = "3. Uncertainty and calibration"
+ATTRIBUTION = "4. Attribution"
 FIGURE_REPORT = {
     "fig2": (PERFORMANCE, "Fig. 2"),
     "supp_fig2": (PERFORMANCE, "Supp. Fig. 2"),
@@ -68,6 +81,10 @@ FIGURE_REPORT = {
     "supp_fig8": (UNCERTAINTY, "Supp. Fig. 8"),
     "supp_fig11": (UNCERTAINTY, "Supp. Fig. 11"),
     "supp_fig12": (UNCERTAINTY, "Supp. Fig. 12"),
+    "fig4": (ATTRIBUTION, "Fig. 4"),
+    "supp_fig6": (ATTRIBUTION, "Supp. Fig. 6"),
+    "supp_fig7": (ATTRIBUTION, "Supp. Fig. 7"),
+    "supp_fig_attr_truth": (ATTRIBUTION, "Supp. Fig. (planted motifs)"),
 }
 
 

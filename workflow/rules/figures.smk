@@ -97,3 +97,30 @@ if family_figures("ensemble_size"):
             options={},
         script:
             "../scripts/figures.py"
+
+
+# Fig. 4, Supp. Figs. 6, 7 and the planted-motif recovery figure: attribution maps.
+if family_figures("attribution"):
+
+    rule attribution_figures:
+        input:
+            **family_inputs("attribution"),
+        output:
+            **family_outputs("attribution"),
+        log:
+            "results/{run}/logs/figures/attribution.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("attribution"),
+            options={
+                "datasets": ATTR_DS,
+                "fig4_datasets": ATTR.get("fig4_datasets") or ATTR_DS,
+                "fig4_method": ATTR["fig4_method"],
+            },
+        script:
+            "../scripts/figures.py"

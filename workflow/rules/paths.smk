@@ -97,12 +97,24 @@ ORACLE_ACTIVITY_CSV = "results/{run}/ood/{dataset}/oracle_activity.csv"
 OOD_PREDICTIONS_H5 = "results/{run}/ood/{dataset}/predictions/{procedure}.h5"
 
 
+# -------------------------------- attribution/{dataset}/frac{fraction}/{model} (Fig. 4)
+# {model}: teacher or student; one maps file per model (degu.jobs.attribution)
+ATTRIBUTION_H5 = "results/{run}/attribution/{dataset}/frac{fraction}/{model}/seed{seed}.h5"
+
+
+def attribution_maps(dataset, fraction, model, seed):
+    return at(ATTRIBUTION_H5, dataset=dataset, fraction=fraction, model=model, seed=seed)
+
+
 # ------------------------------------------------------------------------- metrics tables
 PERFORMANCE_CSV = "results/{run}/metrics/performance.csv"
 CALIBRATION_CSV = "results/{run}/metrics/calibration/{dataset}.csv"
 ROBUSTNESS_CSV = "results/{run}/metrics/robustness.csv"
 ENSEMBLE_SIZE_CSV = "results/{run}/metrics/ensemble_size.csv"
 TRAINING_CSV = "results/{run}/metrics/training.csv"
+ATTRIBUTION_CSV = "results/{run}/metrics/attribution.csv"
+ATTRIBUTION_EXAMPLE_CSV = "results/{run}/metrics/attribution_example.csv"
+ATTRIBUTION_MOTIFS_CSV = "results/{run}/metrics/attribution_motifs.csv"
 
 
 # ------------------------------------------------ bundles/{dataset} (docs/predict.md)

@@ -590,3 +590,56 @@ def simulate_lentimpra(
         "n_reversed_0": int(reversed_0.sum()),
         "n_instances": int(sum(len(t["instances"].split(";")) for t in truth if t["instances"]) // 2),
     }
+
+
+# --------------------------------------------------------------------------- ground truth
+#
+# What the attribution analysis (issue 12) scores maps against: the planted instances of the
+# motifs that act on a task. A motif "acts" when its weight for the task (or its cell type) is
+# non-zero, or it has an orientation or cooperativity term there; motifs planted but inert
+# for the task (e.g. Dref for Dev) are not ground truth for that task.
+
+
+def functional_motifs(assay: str, task: str, cell_type: str | None = None) -> set[str]:
+    """Names of the motifs whose planted instances change ``task``'s noiseless activity.
+
+    ``assay`` is ``starrseq`` (tasks ``Dev``, ``Hk``) or ``lentimpra`` (the task's activity
+    follows ``cell_type``'s weights; default: the task name itself)."""
+    if assay == "starrseq":
+        if task not in WEIGHTS:
+            raise DeguInputError(f"simulated STARR-seq has tasks {list(WEIGHTS)}, not {task!r}")
+        names = {m for m, w in WEIGHTS[task].items() if w != 0.0}
+        names |= set(MINUS_STRAND[task]) | set(COOPERATIVE[task][0])
+        return names
+    if assay == "lentimpra":
+        weights = lentimpra_weights(cell_type or task)
+        return {m for m, w in weights.items() if w != 0.0} | set(LENTI_ORIENTATION)
+    raise DeguInputError(f"no simulator ground truth for assay {assay!r}")
+
+
+def motif_widths(assay: str) -> dict[str, int]:
+    """Width of every motif the simulator of ``assay`` plants."""
+    motifs = default_fly_motifs() if assay == "starrseq" else default_human_motifs()
+    return {m.name: len(m.pwm) for m in motifs}
+
+
+def planted_instances(ground_truth_tsv, assay: str) -> dict[str, str]:
+    """``{record id: "NAME:start:strand;..."}`` from a simulator's ``ground_truth.tsv``: the
+    STARR-seq simulator's ``id``/``motifs`` columns or the lentiMPRA simulator's
+    ``name``/``instances`` (0-based starts on the record as the model sees it)."""
+    id_col, inst_col = ("id", "motifs") if assay == "starrseq" else ("name", "instances")
+    table = pd.read_csv(ground_truth_tsv, sep="\t", dtype=str, keep_default_na=False)
+    missing = [c for c in (id_col, inst_col) if c not in table.columns]
+    if missing:
+        raise DeguInputError(f"{ground_truth_tsv}: no column(s) {missing}; is it a {assay} simulator's truth?")
+    return dict(zip(table[id_col], table[inst_col], strict=True))
+
+
+def truth_key(record_id: str, truth: dict[str, str]) -> str | None:
+    """The ground-truth name of a record id: itself, or, for the real HepG2 table's
+    ``<name>_Reversed_0`` quirk that the simulator reproduces, ``<name>_Reversed``."""
+    if record_id in truth:
+        return record_id
+    if record_id.endswith("_Reversed_0") and record_id[:-2] in truth:
+        return record_id[:-2]
+    return None

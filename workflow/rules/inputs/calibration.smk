@@ -1,14 +1,6 @@
 # Input functions and params of rules/calibration.smk.
 
 
-def ground_truth(dataset):
-    """The simulator's ground-truth file, for simulated datasets (else None)."""
-    src = DATASETS[dataset].get("raw_from", dataset)
-    if DATASETS[src]["source"] != "simulate":
-        return None
-    return f"{raw_dir(dataset)}/ground_truth.tsv"
-
-
 def calibration_models(ds):
     """(method, seed, file) of everything the calibration analysis of one dataset compares."""
     fr = UNC_FRACTION
