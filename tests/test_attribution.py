@@ -103,15 +103,20 @@ def test_saliency_matches_central_finite_differences(models, name):
         np.testing.assert_allclose(grads, whole, rtol=0, atol=1e-6 * np.abs(whole).max())
 
 
-def test_saliency_of_a_profile_output_uses_the_mean_along_the_length():
+def test_a_profile_output_is_attributed_through_its_mean_along_the_length():
     import keras
 
     inp = keras.Input((L, 4))
     profile = keras.layers.Conv1D(3, 5, padding="same", activation="softplus")(inp)  # (N, L, 3)
     model = keras.Model(inp, profile)
     reduced = keras.Model(inp, keras.layers.GlobalAveragePooling1D()(profile))
-    x = onehot(np.random.default_rng(2), 4)
+    rng = np.random.default_rng(2)
+    x, bg = onehot(rng, 4), onehot(rng, 3)
     np.testing.assert_allclose(attr.saliency(model, x, 2), attr.saliency(reduced, x, 2), rtol=1e-5, atol=1e-9)
+    maps, err = attr.deepshap(model, x, bg, 2)
+    reduced_maps, _ = attr.deepshap(reduced, x, bg, 2)
+    np.testing.assert_allclose(maps, reduced_maps, rtol=1e-5, atol=1e-9)
+    assert err < 1e-6
 
 
 def test_saliency_rejects_bad_shapes_and_columns(models):
@@ -289,17 +294,24 @@ def test_motif_recovery_hand_maps():
 
 
 def test_group_tests_hand_case():
-    standard = np.array([1.0, 1.1, 0.9, 1.05])
-    distilled = np.array([0.5, 0.55, 0.45, 0.5])
+    from scipy.stats import t as student_t
+
+    standard = np.array([1.0, 1.1, 0.9, 1.05, 0.95])
+    distilled = np.array([0.5, 0.6, 0.45])
     s_var = np.array([2.0, 2.1, 1.9, 2.2, 2.05])
     d_var = s_var - np.array([0.5, 0.6, 0.4, 0.55, 0.5])
     out = attr.group_tests(standard, distilled, s_var, d_var)
     assert out["rmse_t"] > 0 and out["rmse_p"] < 0.05
     assert out["variability_t"] > 0 and out["variability_p"] < 0.05
-    pooled = (standard.var(ddof=1) + distilled.var(ddof=1)) / 2  # equal group sizes
-    assert out["rmse_t"] == pytest.approx((standard.mean() - distilled.mean()) / np.sqrt(pooled * (2 / 4)))
+    # pooled-variance (equal_var) t with n1 + n2 - 2 degrees of freedom, not Welch's
+    pooled = (4 * standard.var(ddof=1) + 2 * distilled.var(ddof=1)) / 6
+    t = (standard.mean() - distilled.mean()) / np.sqrt(pooled * (1 / 5 + 1 / 3))
+    assert out["rmse_t"] == pytest.approx(t)
+    assert out["rmse_p"] == pytest.approx(2 * student_t.sf(t, df=6))
     diff = s_var - d_var
-    assert out["variability_t"] == pytest.approx(diff.mean() / (diff.std(ddof=1) / np.sqrt(5)))
+    t = diff.mean() / (diff.std(ddof=1) / np.sqrt(5))
+    assert out["variability_t"] == pytest.approx(t)
+    assert out["variability_p"] == pytest.approx(2 * student_t.sf(t, df=4))
     # distilled higher: negative t
     assert attr.group_tests(distilled, standard, d_var, s_var)["rmse_t"] < 0
     few = attr.group_tests([1.0], distilled, [1.0], [0.5])

@@ -337,7 +337,7 @@ def motif_mask(
         return mask
     for inst in text.split(";"):
         parts = inst.strip().split(":")
-        if len(parts) != 3 or parts[2] not in ("+", "-") or not parts[1].isdigit():
+        if len(parts) != 3 or parts[2] not in ("+", "-") or not parts[1].isdecimal():
             raise DeguInputError(
                 f"motif instance {inst!r}: expected NAME:start:strand (start >= 0, strand + or -)"
             )
