@@ -32,6 +32,19 @@ def models():
     return {"deepstarr": deepstarr, "residualbind": residualbind, "student": student}
 
 
+def test_importing_the_module_loads_no_tensorflow():
+    """The NumPy-only functions (metrics, masks) serve jobs that never start TensorFlow."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, degu.analysis.attribution\n"
+        "print(','.join(m for m in ('tensorflow', 'keras', 'shap', 'sklearn') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 # ---------------------------------------------------------------- choosing sequences
 
 

@@ -31,7 +31,7 @@ PACKAGES = {
     "assays": {"datasets", "download", "pairs", "simulate", "splits"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
-    "analysis": {"kmer", "robustness"},
+    "analysis": {"attribution", "kmer", "robustness"},
 }
 
 
