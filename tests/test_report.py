@@ -29,6 +29,12 @@ SECTIONS = {
         "supp_fig11": "Supp. Fig. 11",
         "supp_fig12": "Supp. Fig. 12",
     },
+    "4. Attribution": {
+        "fig4": "Fig. 4",
+        "supp_fig6": "Supp. Fig. 6",
+        "supp_fig7": "Supp. Fig. 7",
+        "supp_fig_attr_truth": "Supp. Fig. planted motifs",
+    },
 }
 NAMES = {fig: name for figs in SECTIONS.values() for fig, name in figs.items()}
 CATEGORY = {fig: cat for cat, figs in SECTIONS.items() for fig in figs}
@@ -78,6 +84,13 @@ def test_captions_render_strictly_for_the_shipped_configs(config_file):
     assert f"standard training, {cfg['teachers']['n']} models" in fig2
     for name, d in cfg["datasets"].items():
         assert f"``{name}`` (tasks {', '.join(d['tasks'])}): {', '.join(map(str, d['fractions']))}" in fig2
+    attr = cfg["attribution"]
+    fig4 = env.from_string((REPORT_DIR / "fig4.rst").read_text()).render(
+        snakemake=SimpleNamespace(config=cfg, params=SimpleNamespace(options={}))
+    )
+    fig4 = " ".join(fig4.split())
+    assert f"explained on the {attr['n_sequences']} test sequences with the largest observed activity" in fig4
+    assert f"first activity task of each dataset ({', '.join(attr['datasets'])})" in fig4
 
 
 def report_data(report_html: Path) -> dict:

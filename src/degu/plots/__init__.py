@@ -8,12 +8,17 @@ module             figures                                                table(
 ``robustness``     fig3, supp_fig2, supp_fig4, supp_fig5                  metrics/robustness.csv,
                                                                           ood/<ds>/oracle_activity.csv
 ``ensemble_size``  supp_fig3                                              metrics/ensemble_size.csv
+``attribution``    fig4, supp_fig6, supp_fig7, supp_fig_attr_truth        metrics/attribution.csv,
+                                                                          attribution_example.csv,
+                                                                          attribution_motifs.csv
 =================  =====================================================  ==========================
 
 ``style`` holds what they share (backend, colours, :func:`~degu.plots.style.save_figure`).
 Each figure is a function of the same name in its family's module: it takes the table and an
 output stem and returns the tidy table of exactly what it plots, written as ``<stem>.pdf``,
-``<stem>.png`` and ``<stem>.csv``.
+``<stem>.png`` and ``<stem>.csv``. A figure that plots several different tables (the
+attribution family) names them in an attribute ``tables`` and takes ``{name: table}`` instead
+(:func:`draw`).
 
 :data:`FAMILIES` (family -> its figures) is the registry; the workflow has one rule per family
 (``workflow/rules/figures.smk``) and reads it when it parses, so importing this package stays
@@ -35,6 +40,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "calibration": ("fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12"),
     "robustness": ("fig3", "supp_fig2", "supp_fig4", "supp_fig5"),
     "ensemble_size": ("supp_fig3",),
+    "attribution": ("fig4", "supp_fig6", "supp_fig7", "supp_fig_attr_truth"),
 }
 FAMILY_OF = {fig: family for family, figs in FAMILIES.items() for fig in figs}
 # What a figure is written as, in this order (the figure rules list their outputs the same way).
@@ -77,17 +83,29 @@ def draw(
     outputs: Sequence[str | os.PathLike],
     **options,
 ):
-    """Draw one figure from the CSV files it plots (read and concatenated in the given order)
-    into ``outputs`` (its PDF, PNG and CSV); ``options`` go to the figure function (e.g.
-    ``main_dataset``, ``alpha``). Returns the plotted table (a DataFrame)."""
+    """Draw one figure from the CSV files it plots into ``outputs`` (its PDF, PNG and CSV);
+    ``options`` go to the figure function (e.g. ``main_dataset``, ``alpha``). Returns the
+    plotted table (a DataFrame).
+
+    A figure function gets the files read and concatenated in the given order, unless it has an
+    attribute ``tables`` (a tuple of names): then ``tables`` are its files in that order, one
+    each, and it gets ``{name: DataFrame}``."""
     func = figure_function(figure)
     if not tables:
         raise ValueError(f"figure {figure!r}: no input tables")
     stem = figure_stem(figure, outputs)
     import pandas as pd
 
-    table = pd.concat([pd.read_csv(p) for p in tables], ignore_index=True)
-    return func(table, stem, **options)
+    names = getattr(func, "tables", None)
+    if names is None:
+        table = pd.concat([pd.read_csv(p) for p in tables], ignore_index=True)
+        return func(table, stem, **options)
+    if len(tables) != len(names):
+        raise ValueError(
+            f"figure {figure!r} plots {len(names)} tables ({', '.join(names)}), in this order; "
+            f"got {len(tables)} files: {[str(p) for p in tables]}"
+        )
+    return func({name: pd.read_csv(p) for name, p in zip(names, tables, strict=True)}, stem, **options)
 
 
 __all__ = [
