@@ -35,7 +35,10 @@ def _maps_file(path, seed, role, indices, maps, epistemic=None):
     for task in TASKS:
         arrays[f"{task}/indices"] = indices[task]
         arrays[f"{task}/saliency/mean"] = maps[task].astype(np.float16)
-        info[f"{task}/saliency/mean"] = {"seconds_per_sequence": 0.01 * (seed + 1), "additivity_max_error": np.nan}
+        info[f"{task}/saliency/mean"] = {
+            "seconds_per_sequence": 0.01 * (seed + 1),
+            "additivity_max_error": np.nan,
+        }
         if epistemic is not None:
             arrays[f"{task}/saliency/epistemic"] = epistemic[task].astype(np.float16)
     hdf5.write_arrays(
@@ -71,7 +74,11 @@ def run(tmp_path):
                 maps[t][:, 3:10, :] += 2.0  # every model sees the Dev motif strongly
             # store what float16 keeps, so the independent computation sees the same numbers
             maps = {t: m.astype(np.float16).astype(np.float32) for t, m in maps.items()}
-            epi = {t: rng.normal(size=(N_SEQ, L, 4)).astype(np.float32) for t in TASKS} if role == "student" else None
+            epi = (
+                {t: rng.normal(size=(N_SEQ, L, 4)).astype(np.float32) for t in TASKS}
+                if role == "student"
+                else None
+            )
             path = tmp_path / f"{role}{s}.h5"
             _maps_file(path, s, role, indices, maps, epi)
             groups[role][s] = (path, maps)
@@ -107,7 +114,16 @@ def _value(table, **where):
 
 def test_rmse_variability_and_tests_match_numpy(run):
     m = run["metrics"]
-    assert list(m.columns) == ["dataset", "task", "method", "attribution", "seed", "sequence", "metric", "value"]
+    assert list(m.columns) == [
+        "dataset",
+        "task",
+        "method",
+        "attribution",
+        "seed",
+        "sequence",
+        "metric",
+        "value",
+    ]
     for task in TASKS:
         std = np.stack([maps[task] for _, maps in run["groups"]["teacher"].values()])
         dis = np.stack([maps[task] for _, maps in run["groups"]["student"].values()])
@@ -120,15 +136,21 @@ def test_rmse_variability_and_tests_match_numpy(run):
             for k, s in enumerate(seeds):
                 got = _value(m, task=task, method=group, seed=s, metric="rmse")
                 assert got == pytest.approx(rmse[group][k], rel=1e-5)
+        for k, s in enumerate([0, 1, 2]):
+            others = np.delete(std, k, axis=0).mean(axis=0)
+            want = np.sqrt(((std[k] - others) ** 2).mean(axis=(1, 2))).mean()
+            got = _value(m, task=task, method="standard", seed=s, metric="rmse_leave_one_out")
+            assert got == pytest.approx(want, rel=1e-5) and got > rmse["standard"][k]
+        assert not (m["metric"].eq("rmse_leave_one_out") & m["method"].eq("distilled")).any()
         var_s = np.sqrt(std.var(axis=0).sum(axis=(1, 2)))
         var_d = np.sqrt(dis.var(axis=0).sum(axis=(1, 2)))
         for i, seq in enumerate(run["indices"][task]):
-            assert _value(m, task=task, method="standard", sequence=seq, metric="variability") == pytest.approx(
-                var_s[i], rel=1e-5
-            )
-            assert _value(m, task=task, method="distilled", sequence=seq, metric="variability") == pytest.approx(
-                var_d[i], rel=1e-5
-            )
+            assert _value(
+                m, task=task, method="standard", sequence=seq, metric="variability"
+            ) == pytest.approx(var_s[i], rel=1e-5)
+            assert _value(
+                m, task=task, method="distilled", sequence=seq, metric="variability"
+            ) == pytest.approx(var_d[i], rel=1e-5)
         t_ind = stats.ttest_ind(rmse["distilled"], rmse["standard"])
         p = _value(m, task=task, method="distilled_vs_standard", metric="rmse_p")
         assert p == pytest.approx(t_ind.pvalue, rel=1e-4)
@@ -147,7 +169,9 @@ def test_normalised_metrics_divide_each_sequence_by_its_max(run):
     norm = std / np.abs(std).max(axis=(2, 3), keepdims=True)
     ref = norm.mean(axis=0)
     want = np.sqrt(((norm[0] - ref) ** 2).mean(axis=(1, 2))).mean()
-    assert _value(m, task=task, method="standard", seed=0, metric="rmse_normalized") == pytest.approx(want, rel=1e-5)
+    assert _value(m, task=task, method="standard", seed=0, metric="rmse_normalized") == pytest.approx(
+        want, rel=1e-5
+    )
 
 
 def test_planted_motif_recovery_uses_only_the_motifs_that_act_on_the_task(run):
@@ -161,8 +185,12 @@ def test_planted_motif_recovery_uses_only_the_motifs_that_act_on_the_task(run):
         labels[lo:hi] = True
         auroc = np.mean([roc_auc_score(labels, s) for s in scores])
         auprc = np.mean([average_precision_score(labels, s) for s in scores])
-        assert _value(m, task=task, method="standard", seed=0, metric="auroc") == pytest.approx(auroc, rel=1e-5)
-        assert _value(m, task=task, method="standard", seed=0, metric="auprc") == pytest.approx(auprc, rel=1e-5)
+        assert _value(m, task=task, method="standard", seed=0, metric="auroc") == pytest.approx(
+            auroc, rel=1e-5
+        )
+        assert _value(m, task=task, method="standard", seed=0, metric="auprc") == pytest.approx(
+            auprc, rel=1e-5
+        )
     # every map carries the Dev motif: recovered for Dev, not for Hk (whose motif is elsewhere)
     assert _value(m, task="Dev", method="ensemble", metric="auroc") > 0.9
     assert _value(m, task="Hk", method="ensemble", metric="auroc") < 0.7
@@ -176,7 +204,9 @@ def test_example_and_motif_tables(run):
     assert set(sel["sequence"]) == {first}
     std0 = sel[sel["panel"] == "standard"].sort_values("position")
     assert std0["seed"].iloc[0] == 0
-    np.testing.assert_allclose(std0[list("ACGT")].to_numpy(), run["groups"]["teacher"][0][1]["Dev"][0], rtol=1e-5)
+    np.testing.assert_allclose(
+        std0[list("ACGT")].to_numpy(), run["groups"]["teacher"][0][1]["Dev"][0], rtol=1e-5
+    )
     seq = "".join("ACGT"[i] for i in split.X[first].argmax(axis=1))
     assert "".join(std0["base"]) == seq
     dev = motifs[motifs["task"] == "Dev"]
@@ -226,8 +256,14 @@ def _config(**attr):
     ("attr", "message"),
     [
         ({"datasets": ["nope"]}, "key 'attribution.datasets': no dataset named 'nope'"),
-        ({"fraction": 0.5, "datasets": ["k562"]}, "key 'datasets.k562.fractions': must contain 0.5 for attribution"),
-        ({"fig4_datasets": ["hepg2", "x"]}, "key 'attribution.fig4_datasets': 'x' is not in attribution.datasets"),
+        (
+            {"fraction": 0.5, "datasets": ["k562"]},
+            "key 'datasets.k562.fractions': must contain 0.5 for attribution",
+        ),
+        (
+            {"fig4_datasets": ["hepg2", "x"]},
+            "key 'attribution.fig4_datasets': 'x' is not in attribution.datasets",
+        ),
         ({"methods": ["integrated_gradients"]}, "attribution.methods"),
     ],
 )

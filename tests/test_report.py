@@ -20,7 +20,13 @@ REPORT_DIR = REPO / "workflow" / "report"
 SECTIONS = {
     "1. Predictive performance": {"fig2": "Fig. 2", "supp_fig2": "Supp. Fig. 2", "supp_fig3": "Supp. Fig. 3"},
     "2. Covariate shift": {"fig3": "Fig. 3b,c", "supp_fig4": "Supp. Fig. 4", "supp_fig5": "Supp. Fig. 5"},
-    "3. Uncertainty and calibration": {
+    "3. Attribution": {
+        "fig4": "Fig. 4",
+        "supp_fig6": "Supp. Fig. 6",
+        "supp_fig7": "Supp. Fig. 7",
+        "supp_fig_attr_truth": "Supp. Fig. planted motifs",
+    },
+    "4. Uncertainty and calibration": {
         "fig5a": "Fig. 5a",
         "fig5b": "Fig. 5b",
         "fig5c": "Fig. 5c",
@@ -28,12 +34,6 @@ SECTIONS = {
         "supp_fig8": "Supp. Fig. 8",
         "supp_fig11": "Supp. Fig. 11",
         "supp_fig12": "Supp. Fig. 12",
-    },
-    "4. Attribution": {
-        "fig4": "Fig. 4",
-        "supp_fig6": "Supp. Fig. 6",
-        "supp_fig7": "Supp. Fig. 7",
-        "supp_fig_attr_truth": "Supp. Fig. planted motifs",
     },
 }
 NAMES = {fig: name for figs in SECTIONS.values() for fig, name in figs.items()}

@@ -406,3 +406,100 @@ def test_tiny_run_headline_metrics_match_the_docs(tiny_run):
     merged = expected.merge(got, on=["dataset", "fraction", "task"], suffixes=("_expected", ""))
     assert len(merged) == len(expected) == len(got)
     assert (merged["value"] - merged["value_expected"]).abs().max() <= 0.02, merged
+
+
+# ---------------------------------------------------------------- attribution (issue 12)
+
+
+@pytest.mark.workflow
+def test_tiny_run_attribution_maps_and_metrics(tiny_run):
+    """Every teacher and student has a maps file of the configured sequences (the highest
+    observed activity per task, the same for all models), DeepSHAP's additivity holds inside
+    the pipeline, and the metrics table has every group, metric and test."""
+    from degu.analysis.attribution import top_sequences
+    from degu.io import hdf5
+    from degu.jobs.attribution import read_maps
+
+    cfg = pytest.importorskip("yaml").safe_load((REPO / "config" / "test.yaml").read_text())["attribution"]
+    metrics = pd.read_csv(tiny_run / "metrics" / "attribution.csv")
+    for ds in cfg["datasets"]:
+        test = hdf5.read_split(tiny_run / "data" / ds / "dataset.h5", "Test")
+        files = sorted((tiny_run / "attribution" / ds / "frac1.0").glob("*/seed*.h5"))
+        assert len(files) == 6, files
+        for path in files:
+            attrs, arrays = read_maps(path)
+            for j, task in enumerate(json.loads(attrs["tasks"])):
+                idx = arrays[f"{task}/indices"]
+                assert np.array_equal(idx, top_sequences(test.y[:, j], cfg["n_sequences"]))
+                for method in cfg["methods"]:
+                    maps = arrays[f"{task}/{method}/mean"].astype(np.float32)
+                    assert maps.shape == (cfg["n_sequences"], test.X.shape[1], 4)
+                    # gradient-corrected: every position sums to 0 over the 4 channels (float16)
+                    assert np.abs(maps.sum(axis=-1)).max() < 1e-2 * np.abs(maps).max()
+                    info = attrs["info"][f"{task}/{method}/mean"]
+                    if method == "deepshap":
+                        assert info["additivity_max_error"] < 1e-4
+                assert (f"{task}/saliency/epistemic" in arrays) == (attrs["role"] == "student")
+        sub = metrics[metrics.dataset == ds]
+        per_model = sub[sub.metric == "rmse"]
+        assert len(per_model) == 6 * len(json.loads(attrs["tasks"])) * len(cfg["methods"])
+        tests = sub[sub.method == "distilled_vs_standard"]
+        assert set(tests.metric) == {
+            f"{m}{n}_{k}" for m in ("rmse", "variability") for n in ("", "_normalized") for k in ("t", "p")
+        }
+        assert tests[tests.metric.str.endswith("_p")]["value"].between(0, 1).all()
+        # on simulated data the maps find the planted motifs better than chance
+        ens = sub[(sub.method == "ensemble") & (sub.metric == "auroc")]
+        assert len(ens) > 0 and (ens["value"] > 0.55).all()
+    for fig in ("fig4", "supp_fig6", "supp_fig7", "supp_fig_attr_truth"):
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.csv").stat().st_size > 0
+
+
+@pytest.mark.workflow
+def test_degu_attribute_reproduces_the_pipeline_map(tiny_run, tmp_path):
+    """`degu attribute` on the pipeline's own sequences gives its saved saliency map, and an
+    ensemble of the teachers gives their average (the pipeline's reference map)."""
+    from degu.cli import main
+    from degu.io import hdf5
+    from degu.io.fasta import write_fasta
+    from degu.jobs.attribution import read_maps
+
+    ds, task = "k562", "K562"
+    _, arrays = read_maps(tiny_run / "attribution" / ds / "frac1.0" / "student" / "seed1000.h5")
+    idx = arrays[f"{task}/indices"][:10]
+    test = hdf5.read_split(tiny_run / "data" / ds / "dataset.h5", "Test", idx)
+    seqs = ["".join("ACGT"[i] for i in row.argmax(axis=1)) for row in test.X]
+    fasta = tmp_path / "top.fa"
+    write_fasta(fasta, list(test.ids), seqs)
+    models = tiny_run / "models" / ds / "frac1.0"
+    out = tmp_path / "maps.h5"
+    argv = ["attribute", "--model", str(models / "student" / "seed1000" / "degu.json")]
+    assert main([*argv, "--input", str(fasta), "--out", str(out), "--threads", "1"]) == 0
+    got = hdf5.read_arrays(out)
+    assert list(got["ids"]) == list(test.ids)
+    want = arrays[f"{task}/saliency/mean"][:10]
+    np.testing.assert_array_equal(got["maps"].astype(np.float16), want)
+    # the epistemic head, through --head
+    out2 = tmp_path / "epi.h5"
+    assert (
+        main([*argv, "--input", str(fasta), "--out", str(out2), "--head", "epistemic", "--threads", "1"]) == 0
+    )
+    np.testing.assert_array_equal(
+        hdf5.read_arrays(out2)["maps"].astype(np.float16), arrays[f"{task}/saliency/epistemic"][:10]
+    )
+    # an ad hoc ensemble of the three teachers: the average of their maps
+    teachers = [models / "teacher" / f"seed{s}" / "degu.json" for s in (0, 1, 2)]
+    out3 = tmp_path / "ens.h5"
+    ens_argv = ["attribute", *[a for t in teachers for a in ("--model", str(t))]]
+    assert main([*ens_argv, "--input", str(fasta), "--out", str(out3), "--threads", "1"]) == 0
+    ref = np.mean(
+        [
+            read_maps(tiny_run / "attribution" / ds / "frac1.0" / "teacher" / f"seed{s}.h5")[1][
+                f"{task}/saliency/mean"
+            ][:10].astype(np.float32)
+            for s in (0, 1, 2)
+        ],
+        axis=0,
+    )
+    np.testing.assert_allclose(hdf5.read_arrays(out3)["maps"], ref, atol=2e-3 * np.abs(ref).max())

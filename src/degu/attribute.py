@@ -83,7 +83,9 @@ def attribute_file(
 
     predictor = open_models(models)
     if predictor.is_ensemble and head != "mean":
-        raise DeguInputError(f"--head {head}: an ensemble is explained through its members' activity head only")
+        raise DeguInputError(
+            f"--head {head}: an ensemble is explained through its members' activity head only"
+        )
     rules = InputRules.of(predictor.meta)
     ids, x = _read(input_path, rules, id_column, sequence_column)
     bg = None
@@ -95,9 +97,7 @@ def attribute_file(
     maps, seconds, additivity = [], 0.0, 0.0
     for model, meta in zip(predictor.models, predictor.metas, strict=True):
         column, task_name = _column(meta, head, task)
-        m, info = attribute(
-            model, x.astype(np.float32), column, method, background=bg, batch_size=batch_size
-        )
+        m, info = attribute(model, x.astype(np.float32), column, method, background=bg, batch_size=batch_size)
         maps.append(m)
         seconds += info["seconds_per_sequence"]
         additivity = max(additivity, float(info["additivity_max_error"]) if method == "deepshap" else 0.0)
@@ -119,7 +119,9 @@ def attribute_file(
         out, {"ids": np.asarray(ids, dtype=object), "x": x.astype(np.uint8), "maps": result}, attrs=attrs
     )
     if logos is not None:
-        draw_logos(result[:n_logos], x[:n_logos], ids[:n_logos], logos, title=f"{method}, {head} head, {task_name}")
+        draw_logos(
+            result[:n_logos], x[:n_logos], ids[:n_logos], logos, title=f"{method}, {head} head, {task_name}"
+        )
     return {
         "n": len(ids),
         "method": method,

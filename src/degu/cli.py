@@ -259,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--task", default=None, help="task (needed when the model has several)")
     at.add_argument("--method", choices=["saliency", "deepshap"], default="saliency")
     at.add_argument(
-        "--background", default=None, help="DeepSHAP background sequences (FASTA/table); default: drawn from --input"
+        "--background",
+        default=None,
+        help="DeepSHAP background sequences (FASTA/table); default: drawn from --input",
     )
     at.add_argument("--n-background", type=int, default=100, help="background size drawn from --input")
     at.add_argument("--background-seed", type=int, default=1234)

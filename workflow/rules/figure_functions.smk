@@ -65,8 +65,8 @@ def figure_inputs(figure):
 # figure's name in the paper; main-text figures and supplementary ones are subcategories.
 PERFORMANCE = "1. Predictive performance"
 COVARIATE_SHIFT = "2. Covariate shift"
-UNCERTAINTY = "3. Uncertainty and calibration"
-ATTRIBUTION = "4. Attribution"
+ATTRIBUTION = "3. Attribution"
+UNCERTAINTY = "4. Uncertainty and calibration"
 FIGURE_REPORT = {
     "fig2": (PERFORMANCE, "Fig. 2"),
     "supp_fig2": (PERFORMANCE, "Supp. Fig. 2"),
@@ -84,7 +84,7 @@ FIGURE_REPORT = {
     "fig4": (ATTRIBUTION, "Fig. 4"),
     "supp_fig6": (ATTRIBUTION, "Supp. Fig. 6"),
     "supp_fig7": (ATTRIBUTION, "Supp. Fig. 7"),
-    "supp_fig_attr_truth": (ATTRIBUTION, "Supp. Fig. (planted motifs)"),
+    "supp_fig_attr_truth": (ATTRIBUTION, "Supp. Fig. planted motifs"),
 }
 
 

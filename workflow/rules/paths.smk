@@ -99,11 +99,15 @@ OOD_PREDICTIONS_H5 = "results/{run}/ood/{dataset}/predictions/{procedure}.h5"
 
 # -------------------------------- attribution/{dataset}/frac{fraction}/{model} (Fig. 4)
 # {model}: teacher or student; one maps file per model (degu.jobs.attribution)
-ATTRIBUTION_H5 = "results/{run}/attribution/{dataset}/frac{fraction}/{model}/seed{seed}.h5"
+ATTRIBUTION_H5 = (
+    "results/{run}/attribution/{dataset}/frac{fraction}/{model}/seed{seed}.h5"
+)
 
 
 def attribution_maps(dataset, fraction, model, seed):
-    return at(ATTRIBUTION_H5, dataset=dataset, fraction=fraction, model=model, seed=seed)
+    return at(
+        ATTRIBUTION_H5, dataset=dataset, fraction=fraction, model=model, seed=seed
+    )
 
 
 # ------------------------------------------------------------------------- metrics tables

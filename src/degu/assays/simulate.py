@@ -631,7 +631,9 @@ def planted_instances(ground_truth_tsv, assay: str) -> dict[str, str]:
     table = pd.read_csv(ground_truth_tsv, sep="\t", dtype=str, keep_default_na=False)
     missing = [c for c in (id_col, inst_col) if c not in table.columns]
     if missing:
-        raise DeguInputError(f"{ground_truth_tsv}: no column(s) {missing}; is it a {assay} simulator's truth?")
+        raise DeguInputError(
+            f"{ground_truth_tsv}: no column(s) {missing}; is it a {assay} simulator's truth?"
+        )
     return dict(zip(table[id_col], table[inst_col], strict=True))
 
 

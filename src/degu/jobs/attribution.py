@@ -14,6 +14,11 @@ Maps file (``attribution/<dataset>/frac<f>/<role>/seed<s>.h5``, format ``degu-at
 * ``background`` (b,): the Test rows used as the DeepSHAP background;
 * attributes: dataset, role, seed, model, sha256, tasks, methods, heads, and ``info`` (JSON:
   ``{"<task>/<method>/<head>": {seconds_per_sequence, additivity_max_error}}``).
+
+As in the paper, a standard model's RMSE is measured against an ensemble average that includes
+its own map (a bias towards standard models that grows as the ensemble shrinks: 1/M of the
+reference is the model itself); ``rmse_leave_one_out`` adds, for standard models only, the RMSE
+to the average of the other standard models.
 """
 
 from __future__ import annotations
@@ -73,9 +78,7 @@ def attribution_maps_job(
             column = layout.columns(head).start + j
             for method in methods:
                 batch = saliency_batch_size if method == "saliency" else deepshap_batch_size
-                maps, stats = attribute(
-                    model, x, column, method, background=x_all[bg], batch_size=batch
-                )
+                maps, stats = attribute(model, x, column, method, background=x_all[bg], batch_size=batch)
                 arrays[f"{task}/{method}/{head}"] = maps.astype(np.float16)
                 info[f"{task}/{method}/{head}"] = {
                     "seconds_per_sequence": float(stats["seconds_per_sequence"]),
@@ -110,7 +113,9 @@ def read_maps(path) -> tuple[dict, dict[str, np.ndarray]]:
     """``(attrs, arrays)`` of a maps file, with its format checked (one-line error)."""
     attrs = hdf5.read_attrs(path)
     if attrs.get("format") != MAPS_FORMAT:
-        raise DeguInputError(f"{path}: not a {MAPS_FORMAT} file (attribute 'format' is {attrs.get('format')!r})")
+        raise DeguInputError(
+            f"{path}: not a {MAPS_FORMAT} file (attribute 'format' is {attrs.get('format')!r})"
+        )
     attrs["info"] = json.loads(attrs["info"])
     return attrs, hdf5.read_arrays(path)
 
@@ -218,6 +223,16 @@ def dataset_attribution_rows(
                     per_model[name]["rmse_normalized"].append(rn)
                     row(task, name, method, "rmse", r, seed)
                     row(task, name, method, "rmse_normalized", rn, seed)
+                    if name == "standard":  # the paper's reference includes the model itself
+                        others = np.delete(maps, k, axis=0).mean(axis=0)
+                        row(
+                            task,
+                            name,
+                            method,
+                            "rmse_leave_one_out",
+                            rmse_to_reference(maps[k], others).mean(),
+                            seed,
+                        )
                     stats = group[seed][0]["info"][key]
                     row(task, name, method, "seconds_per_sequence", stats["seconds_per_sequence"], seed)
                     if method == "deepshap":
@@ -255,7 +270,9 @@ def dataset_attribution_rows(
             ]
             epi = f"{task}/{method}/epistemic"
             if epi in dis[d_seeds[0]][1]:
-                panels.append(("distilled_epistemic", d_seeds[0], dis[d_seeds[0]][1][epi][0].astype(np.float32)))
+                panels.append(
+                    ("distilled_epistemic", d_seeds[0], dis[d_seeds[0]][1][epi][0].astype(np.float32))
+                )
             bases = _bases(x[0])
             for panel, seed, m in panels:
                 for p in range(m.shape[0]):
@@ -306,7 +323,9 @@ def attribution_metrics_job(*, datasets: dict[str, dict], out_csv, example_csv, 
 
     rows, example, motifs = [], [], []
     for name, d in datasets.items():
-        r, e, m = dataset_attribution_rows(name, d["dataset_h5"], d["teachers"], d["students"], d.get("truth"))
+        r, e, m = dataset_attribution_rows(
+            name, d["dataset_h5"], d["teachers"], d["students"], d.get("truth")
+        )
         rows += r
         example += e
         motifs += m
