@@ -165,6 +165,52 @@ def result_tables(results: Path) -> dict[str, pd.DataFrame]:
         .pivot_table(index=["k", "method"], columns="task", values="value")
         .round(3)
     )
+    attr_csv = results / "metrics" / "attribution.csv"
+    if attr_csv.exists():
+        out.update(attribution_tables(pd.read_csv(attr_csv)))
+    return out
+
+
+def attribution_tables(m: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """docs/attribution.md's tables from metrics/attribution.csv."""
+    keys = ["dataset", "task", "attribution"]
+    out = {}
+    for suffix, title in (("", "raw maps"), ("_normalized", "maps divided by their max |score|")):
+        per_model = m[m.metric == f"rmse{suffix}"].pivot_table(index=keys, columns="method", values="value")
+        var = m[m.metric == f"variability{suffix}"].pivot_table(index=keys, columns="method", values="value")
+        tests = m[m.method == "distilled_vs_standard"].pivot_table(
+            index=keys, columns="metric", values="value"
+        )
+        t = pd.DataFrame(
+            {
+                "RMSE standard": per_model["standard"],
+                "RMSE DEGU": per_model["distilled"],
+                "p (t-test)": tests[f"rmse{suffix}_p"],
+                "variability standard": var["standard"],
+                "variability DEGU": var["distilled"],
+                "p (paired)": tests[f"variability{suffix}_p"],
+            }
+        )
+        if not suffix and (m.metric == "rmse_leave_one_out").any():
+            loo = m[m.metric == "rmse_leave_one_out"].pivot_table(index=keys, values="value")
+            t.insert(2, "RMSE standard, leave-one-out", loo["value"])
+        out[f"attribution ({title}): mean RMSE to the ensemble map, mean variability across seeds"] = t.map(
+            lambda v: float(f"{v:.3g}")
+        )
+    truth = m[m.metric.isin(["auroc", "auprc"])]
+    if not truth.empty:
+        t = truth.pivot_table(index=keys, columns=["metric", "method"], values="value").round(3)
+        t.columns = [f"{metric.upper()} {method}" for metric, method in t.columns]
+        out["attribution: planted-motif recovery, mean over models"] = t
+    sec = m[m.metric == "seconds_per_sequence"]
+    out["attribution: seconds per sequence (activity head, mean over models)"] = sec.pivot_table(
+        index=["dataset"], columns="attribution", values="value"
+    ).map(lambda v: float(f"{v:.3g}"))
+    add = m[m.metric == "additivity_max_error"]
+    if not add.empty:
+        out["attribution: largest DeepSHAP additivity error"] = add.pivot_table(
+            index="dataset", values="value", aggfunc="max"
+        ).map(lambda v: float(f"{v:.2g}"))
     return out
 
 
