@@ -144,6 +144,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"degu: error: {message} (see '{self.prog} --help')\n")
 
 
+def _model_and_input_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
+    """The options ``degu predict`` and ``degu attribute`` share: models, input and threads."""
+    p.add_argument(
+        "--model",
+        action="append",
+        required=True,
+        help=f"bundle directory, its degu.json or its .keras file; {ensemble_help}",
+    )
+    p.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    p.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
+    p.add_argument(
+        "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
+    )
+    p.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     debug = _Parser(add_help=False)
     debug.add_argument(
@@ -214,14 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="One row per sequence: activity, epistemic/aleatoric/total std and the interval "
         "before and after the bundle's conformal scale (docs/predict.md).",
     )
-    pr.add_argument(
-        "--model",
-        action="append",
-        required=True,
-        help="bundle directory, its degu.json or its .keras file; repeat for an ensemble "
-        "(or give a pipeline ensemble bundle)",
-    )
-    pr.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    _model_and_input_arguments(pr, "repeat for an ensemble (or give a pipeline ensemble bundle)")
     pr.add_argument(
         "--out", default=None, help="output table (.tsv; .csv for commas); default: standard output"
     )
@@ -232,11 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the std the intervals use (default: total if the model has both kinds, else the one it has)",
     )
-    pr.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
-    pr.add_argument(
-        "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
-    )
-    pr.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
     pr.add_argument("--no-progress", action="store_true", help="no progress bar")
     pr.set_defaults(func=_predict)
 
@@ -246,14 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attribution maps of one output head for every input sequence, as the pipeline's "
         "attribution analysis computes them (docs/attribution.md).",
     )
-    at.add_argument(
-        "--model",
-        action="append",
-        required=True,
-        help="bundle directory, its degu.json or its .keras file; repeat (or give an ensemble bundle) "
-        "for the ensemble-average map",
-    )
-    at.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    _model_and_input_arguments(at, "repeat (or give an ensemble bundle) for the ensemble-average map")
     at.add_argument("--out", required=True, help="output HDF5 file (ids, x, maps)")
     at.add_argument("--head", default="mean", help="output head: mean (activity), epistemic, aleatoric, ...")
     at.add_argument("--task", default=None, help="task (needed when the model has several)")
@@ -268,11 +265,6 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--batch-size", type=int, default=None, help="sequences per batch (default: per method)")
     at.add_argument("--logos", default=None, help="also draw logos of the first --n-logos sequences (PDF)")
     at.add_argument("--n-logos", type=int, default=5)
-    at.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
-    at.add_argument(
-        "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
-    )
-    at.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
     at.set_defaults(func=_attribute)
     return parser
 
