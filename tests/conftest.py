@@ -68,7 +68,7 @@ def tiny_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("tiny")
     res = run_snakemake(
         ["--cores", "2", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(work)],
-        timeout=3600,  # 28 min on 2 cores (measured, docs/tiny-run.md); generous for a slower CI machine
+        timeout=3600,  # 29 min on 2 cores (measured, docs/tiny-run.md); generous for a slower CI machine
     )
     assert res.returncode == 0, res.stderr[-5000:]
     return work / "results" / "test"
