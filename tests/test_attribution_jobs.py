@@ -276,3 +276,28 @@ def test_config_checks(attr, message):
     with pytest.raises(DeguInputError) as err:
         check_config(_config(**attr), schema)
     assert message in str(err.value)
+
+
+def test_a_bad_planted_instance_names_the_truth_file_and_record(tmp_path, run):
+    truth = pd.read_csv(tmp_path / "ground_truth.tsv", sep="\t")
+    truth.loc[int(run["indices"]["Dev"][2]), "motifs"] = "GATA:3:+;Nope:5:-"
+    truth.to_csv(tmp_path / "bad_truth.tsv", sep="\t", index=False)
+    rid = run["split"].ids[int(run["indices"]["Dev"][2])]
+    with pytest.raises(DeguInputError) as err:
+        attribution_metrics_job(
+            datasets={
+                "sim": {
+                    "dataset_h5": tmp_path / "dataset.h5",
+                    "teachers": {s: p for s, (p, _) in run["groups"]["teacher"].items()},
+                    "students": {s: p for s, (p, _) in run["groups"]["student"].items()},
+                    "truth": {"tsv": tmp_path / "bad_truth.tsv", "assay": "starrseq", "cell_type": None},
+                }
+            },
+            out_csv=tmp_path / "m2.csv",
+            example_csv=tmp_path / "e2.csv",
+            motifs_csv=tmp_path / "mo2.csv",
+        )
+    assert str(err.value).startswith(
+        f"{tmp_path / 'bad_truth.tsv'}: record '{rid}': motif instance 'Nope:5:-'"
+    )
+    assert "\n" not in str(err.value) and not (tmp_path / "m2.csv").exists()

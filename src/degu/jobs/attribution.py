@@ -134,7 +134,10 @@ def _truth_masks(truth: dict, ids: list[str], task: str, length: int) -> tuple[n
         key = truth_key(rid, planted)
         if key is None:
             raise DeguInputError(f"{truth['tsv']}: no ground truth for test record '{rid}'")
-        masks.append(motif_mask(planted[key], widths, length, keep))
+        try:
+            masks.append(motif_mask(planted[key], widths, length, keep))
+        except DeguInputError as exc:
+            raise DeguInputError(f"{truth['tsv']}: record '{key}': {exc}") from None
         inst = []
         for item in filter(None, planted[key].split(";")):
             name, start, strand = item.split(":")
