@@ -109,7 +109,8 @@ def test_several_models_give_the_average_map(tmp_path, capsys):
     out = tmp_path / "ens.h5"
     argv = [a for p, _ in bundles for a in ("--model", p)]
     rc, io = _run(capsys, *argv, "--input", _fasta(tmp_path / "in.fa", seqs), "--out", out)
-    assert rc == 0, io.err and "2 models (their average)" in io.err
+    assert rc == 0, io.err
+    assert "2 models (their average)" in io.err
     x = one_hot(seqs).astype(np.float32)
     want = np.mean([gradient_correct(saliency(m, x, 0)) for _, m in bundles], axis=0)
     np.testing.assert_allclose(hdf5.read_arrays(out)["maps"], want, rtol=1e-5, atol=1e-7)

@@ -265,6 +265,10 @@ def _config(**attr):
             "key 'attribution.fig4_datasets': 'x' is not in attribution.datasets",
         ),
         ({"methods": ["integrated_gradients"]}, "attribution.methods"),
+        (
+            {"methods": ["saliency"]},
+            "key 'attribution.fig4_method': 'deepshap' is not in attribution.methods ['saliency']",
+        ),
     ],
 )
 def test_config_checks(attr, message):
@@ -301,3 +305,109 @@ def test_a_bad_planted_instance_names_the_truth_file_and_record(tmp_path, run):
         f"{tmp_path / 'bad_truth.tsv'}: record '{rid}': motif instance 'Nope:5:-'"
     )
     assert "\n" not in str(err.value) and not (tmp_path / "m2.csv").exists()
+
+
+def test_missing_maps_are_one_line_errors_naming_the_file(tmp_path, run):
+    from degu.jobs.attribution import read_maps
+
+    path, _ = run["groups"]["student"][1001]
+    arrays = hdf5.read_arrays(path)
+    attrs = hdf5.read_attrs(path)
+    del arrays["Hk/saliency/mean"]
+    hdf5.write_arrays(tmp_path / "short.h5", arrays, attrs=attrs)
+    with pytest.raises(DeguInputError, match=r"short\.h5: missing Hk/saliency/mean$"):
+        read_maps(tmp_path / "short.h5")
+    attrs["methods"] = json.dumps(["saliency", "deepshap"])
+    hdf5.write_arrays(tmp_path / "more.h5", hdf5.read_arrays(path), attrs=attrs)
+    with pytest.raises(
+        DeguInputError, match=r"more\.h5: missing Dev/deepshap/mean, info\['Dev/deepshap/mean'\]$"
+    ):
+        read_maps(tmp_path / "more.h5")
+    del attrs["info"]
+    hdf5.write_arrays(tmp_path / "noinfo.h5", hdf5.read_arrays(path), attrs=attrs)
+    with pytest.raises(DeguInputError, match=r"noinfo\.h5: attribute 'info' missing$"):
+        read_maps(tmp_path / "noinfo.h5")
+
+
+def test_constant_adaptors_are_not_scored_for_planted_motifs(tmp_path):
+    """lentiMPRA records carry constant adaptors: never motifs, and DeepSHAP gives them 0, so
+    they would inflate the AUROC; only the positions that vary are scored."""
+    rng = np.random.default_rng(5)
+    a5, a3, n = "ACGTACGT", "TTGCA", 8
+    body = L - len(a5) - len(a3)
+    seqs = [a5 + "".join(rng.choice(list("ACGT"), size=body)) + a3 for _ in range(n)]
+    ids = np.array([f"e{i}" for i in range(n)], dtype=object)
+    y = rng.normal(size=(n, 1)).astype(np.float32)
+    split = hdf5.Split(one_hot(seqs), y, ids)
+    hdf5.write_dataset(
+        tmp_path / "d.h5", {"Train": split, "Val": split, "Test": split}, ["K562"], n_policy="zeros"
+    )
+    pd.DataFrame({"name": ids, "instances": "GATA1:10:+"}).to_csv(tmp_path / "gt.tsv", sep="\t", index=False)
+    idx = np.argsort(-y[:, 0], kind="stable")[:N_SEQ]
+    paths = {}
+    for role, seeds in (("teacher", [0, 1]), ("student", [1000, 1001])):
+        for s in seeds:
+            maps = rng.normal(size=(N_SEQ, L, 4)).astype(np.float32)
+            maps[:, : len(a5)] = 0.0  # as DeepSHAP leaves the adaptors
+            maps[:, L - len(a3) :] = 0.0
+            maps[:, 10:18] += 1.0
+            maps = maps.astype(np.float16).astype(np.float32)
+            p = tmp_path / f"{role}{s}.h5"
+            hdf5.write_arrays(
+                p,
+                {
+                    "background": np.arange(2),
+                    "K562/indices": idx,
+                    "K562/saliency/mean": maps.astype(np.float16),
+                },
+                attrs={
+                    "format": MAPS_FORMAT,
+                    "tasks": json.dumps(["K562"]),
+                    "methods": json.dumps(["saliency"]),
+                    "info": json.dumps(
+                        {"K562/saliency/mean": {"seconds_per_sequence": 0.1, "additivity_max_error": 0}}
+                    ),
+                },
+            )
+            paths.setdefault(role, {})[s] = (p, maps)
+    out = tmp_path / "m.csv"
+    attribution_metrics_job(
+        datasets={
+            "lenti": {
+                "dataset_h5": tmp_path / "d.h5",
+                "teachers": {s: p for s, (p, _) in paths["teacher"].items()},
+                "students": {s: p for s, (p, _) in paths["student"].items()},
+                "truth": {"tsv": tmp_path / "gt.tsv", "assay": "lentimpra", "cell_type": "K562"},
+            }
+        },
+        out_csv=out,
+        example_csv=tmp_path / "e.csv",
+        motifs_csv=tmp_path / "mo.csv",
+    )
+    m = pd.read_csv(out)
+    x = split.X[idx].astype(np.float32)
+    labels = np.zeros(L, dtype=bool)
+    labels[10:18] = True  # GATA1 is 8 wide
+    inner = slice(len(a5), L - len(a3))
+    scores = np.abs((paths["teacher"][0][1] * x).sum(axis=-1))
+    want = np.mean([roc_auc_score(labels[inner], sc[inner]) for sc in scores])
+    whole = np.mean([roc_auc_score(labels, sc) for sc in scores])
+    got = _value(m, method="standard", seed=0, metric="auroc")
+    assert got == pytest.approx(want, rel=1e-5) and abs(got - whole) > 1e-3
+
+
+def test_truth_ids_are_read_from_the_test_split_and_must_be_unique(tmp_path):
+    from degu.assays.simulate import planted_instances
+
+    t = pd.DataFrame(
+        {
+            "split": ["Train", "Test", "Test"],
+            "index": [0, 0, 1],
+            "id": ["a", "a", "b"],
+            "motifs": ["X:1:+", "Y:2:-", ""],
+        }
+    )
+    t.to_csv(tmp_path / "gt.tsv", sep="\t", index=False)
+    assert planted_instances(tmp_path / "gt.tsv", "starrseq", split="Test") == {"a": "Y:2:-", "b": ""}
+    with pytest.raises(DeguInputError, match=r"gt\.tsv: record id 'a' occurs more than once$"):
+        planted_instances(tmp_path / "gt.tsv", "starrseq")

@@ -311,6 +311,24 @@ def test_fig4_plots_the_example_maps_at_the_observed_base_and_the_two_comparison
     assert len(csv) == len(a) + 2 * (len(STANDARD) + len(DISTILLED) + 1 + 2 * 7 + 1)
 
 
+def test_fig4_without_the_epistemic_head_draws_three_logo_rows(files, tmp_path, monkeypatch):
+    """attribution.uncertainty_heads: false leaves no distilled_epistemic panel: three rows."""
+    example = pd.read_csv(files["example"])
+    paths = dict(files)
+    paths["example"] = tmp_path / "example_no_epistemic.csv"
+    example[example.panel != "distilled_epistemic"].to_csv(paths["example"], index=False)
+    drawn = capture_axes(monkeypatch)
+    draw_attr("fig4", paths, tmp_path, fig4_method="saliency", fig4_datasets=["sim"])
+    logos = read_plotted(tmp_path / "fig4.csv").query("panel == 'a' and metric == 'logo_height'")
+    assert list(dict.fromkeys(logos.method)) == ["standard", "distilled", "ensemble"]
+    assert [ax["title"] for ax in drawn[0][:3]] == [
+        "Standard training (seed 1)",
+        "DEGU distilled (seed 1002)",
+        "Teacher ensemble (average map)",
+    ]
+    assert drawn[0][3]["title"] != "DEGU distilled, epistemic head (seed 1002)"
+
+
 def test_fig4_options_choose_the_example_and_the_datasets(files, tmp_path):
     table = draw_attr("fig4", files, tmp_path, fig4_method="deepshap", datasets=["real", "sim"])
     assert set(table.attribution) == {"deepshap"} and set(table.dataset) == {"sim"}  # real has no deepshap
@@ -414,8 +432,8 @@ def _without(table, **where):
         ),
         (
             "fig4",
-            {"example": dict(panel="distilled_epistemic")},
-            r"attribution example table has no panel\(s\) \['distilled_epistemic'\] for dataset 'sim', "
+            {"example": dict(panel="ensemble")},
+            r"attribution example table has no panel\(s\) \['ensemble'\] for dataset 'sim', "
             r"task 't1', attribution 'saliency'",
         ),
         (

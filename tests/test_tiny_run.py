@@ -428,7 +428,7 @@ def test_tiny_run_attribution_maps_and_metrics(tiny_run):
         assert len(files) == 6, files
         for path in files:
             attrs, arrays = read_maps(path)
-            for j, task in enumerate(json.loads(attrs["tasks"])):
+            for j, task in enumerate(attrs["tasks"]):
                 idx = arrays[f"{task}/indices"]
                 assert np.array_equal(idx, top_sequences(test.y[:, j], cfg["n_sequences"]))
                 for method in cfg["methods"]:
@@ -442,7 +442,7 @@ def test_tiny_run_attribution_maps_and_metrics(tiny_run):
                 assert (f"{task}/saliency/epistemic" in arrays) == (attrs["role"] == "student")
         sub = metrics[metrics.dataset == ds]
         per_model = sub[sub.metric == "rmse"]
-        assert len(per_model) == 6 * len(json.loads(attrs["tasks"])) * len(cfg["methods"])
+        assert len(per_model) == 6 * len(attrs["tasks"]) * len(cfg["methods"])
         tests = sub[sub.method == "distilled_vs_standard"]
         assert set(tests.metric) == {
             f"{m}{n}_{k}" for m in ("rmse", "variability") for n in ("", "_normalized") for k in ("t", "p")

@@ -277,6 +277,9 @@ def _attribution_problems(config: dict) -> list[str]:
     for name in attr.get("fig4_datasets", []):
         if name not in attr.get("datasets", []):
             problems.append(f"key 'attribution.fig4_datasets': {name!r} is not in attribution.datasets")
+    method, methods = attr.get("fig4_method", "deepshap"), attr.get("methods", ["saliency", "deepshap"])
+    if attr.get("datasets") and method not in methods:
+        problems.append(f"key 'attribution.fig4_method': {method!r} is not in attribution.methods {methods}")
     if attr.get("datasets"):
         for block in ("teachers", "students"):
             if config[block]["n"] < 2:

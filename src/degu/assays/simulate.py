@@ -623,16 +623,28 @@ def motif_widths(assay: str) -> dict[str, int]:
     return {m.name: len(m.pwm) for m in motifs}
 
 
-def planted_instances(ground_truth_tsv, assay: str) -> dict[str, str]:
+def planted_instances(ground_truth_tsv, assay: str, split: str | None = None) -> dict[str, str]:
     """``{record id: "NAME:start:strand;..."}`` from a simulator's ``ground_truth.tsv``: the
     STARR-seq simulator's ``id``/``motifs`` columns or the lentiMPRA simulator's
-    ``name``/``instances`` (0-based starts on the record as the model sees it)."""
+    ``name``/``instances`` (0-based starts on the record as the model sees it).
+
+    ``split`` keeps only that split's rows where the file has a ``split`` column (the
+    STARR-seq simulator's ids are unique within a split, not across splits). A record id that
+    occurs twice in what is kept is an error."""
     id_col, inst_col = ("id", "motifs") if assay == "starrseq" else ("name", "instances")
     table = pd.read_csv(ground_truth_tsv, sep="\t", dtype=str, keep_default_na=False)
     missing = [c for c in (id_col, inst_col) if c not in table.columns]
     if missing:
         raise DeguInputError(
             f"{ground_truth_tsv}: no column(s) {missing}; is it a {assay} simulator's truth?"
+        )
+    if split is not None and "split" in table.columns:
+        table = table[table["split"] == split]
+    dup = table[id_col][table[id_col].duplicated()]
+    if len(dup):
+        raise DeguInputError(
+            f"{ground_truth_tsv}: record id '{dup.iloc[0]}' occurs more than once"
+            + (f" in split {split}" if split is not None and "split" in table.columns else "")
         )
     return dict(zip(table[id_col], table[inst_col], strict=True))
 

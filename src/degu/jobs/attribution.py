@@ -110,14 +110,29 @@ def attribution_maps_job(
 
 
 def read_maps(path) -> tuple[dict, dict[str, np.ndarray]]:
-    """``(attrs, arrays)`` of a maps file, with its format checked (one-line error)."""
+    """``(attrs, arrays)`` of a maps file, checked: its format, the attributes the metrics need
+    (``tasks``, ``methods``, ``info``), and for every task and method the indices, the activity
+    head's maps and its timing entry. Every problem is one line naming the file."""
     attrs = hdf5.read_attrs(path)
     if attrs.get("format") != MAPS_FORMAT:
         raise DeguInputError(
             f"{path}: not a {MAPS_FORMAT} file (attribute 'format' is {attrs.get('format')!r})"
         )
-    attrs["info"] = json.loads(attrs["info"])
-    return attrs, hdf5.read_arrays(path)
+    try:
+        for key in ("tasks", "methods", "info"):
+            attrs[key] = json.loads(attrs[key])
+    except KeyError as exc:
+        raise DeguInputError(f"{path}: attribute {exc} missing") from None
+    except ValueError as exc:
+        raise DeguInputError(f"{path}: attribute is not JSON: {exc}") from None
+    arrays = hdf5.read_arrays(path)
+    for task in attrs["tasks"]:
+        needed = [f"{task}/indices"] + [f"{task}/{m}/mean" for m in attrs["methods"]]
+        missing = [k for k in needed if k not in arrays]
+        missing += [f"info[{m!r}]" for m in needed[1:] if m not in attrs["info"]]
+        if missing:
+            raise DeguInputError(f"{path}: missing {', '.join(missing)}")
+    return attrs, arrays
 
 
 def _truth_masks(truth: dict, ids: list[str], task: str, length: int) -> tuple[np.ndarray, list]:
@@ -126,7 +141,7 @@ def _truth_masks(truth: dict, ids: list[str], task: str, length: int) -> tuple[n
     from degu.analysis.attribution import motif_mask
     from degu.assays.simulate import functional_motifs, motif_widths, planted_instances, truth_key
 
-    planted = planted_instances(truth["tsv"], truth["assay"])
+    planted = planted_instances(truth["tsv"], truth["assay"], split="Test")
     widths = motif_widths(truth["assay"])
     keep = functional_motifs(truth["assay"], task, truth.get("cell_type"))
     masks, listed = [], []
@@ -173,9 +188,20 @@ def dataset_attribution_rows(
     if len(std) < 2 or len(dis) < 2:
         raise DeguInputError(f"attribution of {dataset}: need at least 2 standard models and 2 students")
     first_attrs = next(iter(std.values()))[0]
-    tasks = json.loads(first_attrs["tasks"])
-    methods = json.loads(first_attrs["methods"])
+    tasks, methods = first_attrs["tasks"], first_attrs["methods"]
+    for path, (attrs, _) in zip(
+        [*teachers.values(), *students.values()], [*std.values(), *dis.values()], strict=True
+    ):
+        if attrs["tasks"] != tasks or attrs["methods"] != methods:
+            raise DeguInputError(
+                f"{path}: tasks {attrs['tasks']} and methods {attrs['methods']} differ from those of "
+                f"{next(iter(teachers.values()))} ({tasks}, {methods})"
+            )
     test = hdf5.read_split(dataset_h5, "Test")
+    if truth is not None:
+        from degu.models.bundle import constant_flanks
+
+        lo, hi = (len(f) for f in constant_flanks(dataset_h5))
     rows, example, motifs = [], [], []
 
     def row(task, method, attribution, metric, value, seed="", sequence=""):
@@ -205,6 +231,10 @@ def dataset_attribution_rows(
         masks, listed = (None, None)
         if truth is not None:
             masks, listed = _truth_masks(truth, ids, task, x.shape[1])
+            # the constant adaptors (identical in every sequence) are never motifs, and DeepSHAP
+            # gives them exactly 0 against a background that carries them too: score only the
+            # positions that vary (the 200-nt element of a lentiMPRA record)
+            scored = slice(lo, x.shape[1] - hi)
         for method in methods:
             key = f"{task}/{method}/mean"
             s_seeds, s_maps = _stack(std, key)
@@ -241,7 +271,7 @@ def dataset_attribution_rows(
                     if method == "deepshap":
                         row(task, name, method, "additivity_max_error", stats["additivity_max_error"], seed)
                     if masks is not None:
-                        auroc, auprc = motif_recovery(maps[k], x, masks)
+                        auroc, auprc = motif_recovery(maps[k][:, scored], x[:, scored], masks[:, scored])
                         row(task, name, method, "auroc", np.nanmean(auroc), seed)
                         row(task, name, method, "auprc", np.nanmean(auprc), seed)
                 var = variability(maps)
@@ -252,7 +282,7 @@ def dataset_attribution_rows(
                     row(task, name, method, "variability", var[i], sequence=int(seq))
                     row(task, name, method, "variability_normalized", var_n[i], sequence=int(seq))
             if masks is not None:
-                auroc, auprc = motif_recovery(reference, x, masks)
+                auroc, auprc = motif_recovery(reference[:, scored], x[:, scored], masks[:, scored])
                 row(task, "ensemble", method, "auroc", np.nanmean(auroc))
                 row(task, "ensemble", method, "auprc", np.nanmean(auprc))
             for suffix in ("", "_normalized"):

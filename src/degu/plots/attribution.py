@@ -39,6 +39,8 @@ MAP_PANELS = {
     "ensemble": "Teacher ensemble (average map)",
     "distilled_epistemic": "DEGU distilled, epistemic head",
 }
+# absent when the students' epistemic head is not explained (attribution.uncertainty_heads: false)
+OPTIONAL_PANELS = ("distilled_epistemic",)
 ATTRIBUTION_LABEL = {"saliency": "Saliency", "deepshap": "DeepSHAP"}
 METRIC_LABEL = {
     "rmse": "RMSE to the ensemble map",
@@ -318,10 +320,11 @@ def _example_maps(example: pd.DataFrame, key) -> dict[str, pd.DataFrame]:
     rows = example[
         (example["dataset"] == dataset) & (example["task"] == task) & (example["attribution"] == attribution)
     ]
-    missing = [p for p in MAP_PANELS if not (rows["panel"] == p).any()]
+    missing = [p for p in MAP_PANELS if p not in OPTIONAL_PANELS and not (rows["panel"] == p).any()]
     if missing:
         raise ValueError(f"attribution example table has no panel(s) {missing} for {_key_text(key)}")
-    maps = {p: rows[rows["panel"] == p].sort_values("position", kind="stable") for p in MAP_PANELS}
+    present = [p for p in MAP_PANELS if (rows["panel"] == p).any()]
+    maps = {p: rows[rows["panel"] == p].sort_values("position", kind="stable") for p in present}
     ref = maps["standard"]
     for panel, m in maps.items():
         if m["sequence"].nunique() != 1 or m["sequence"].iloc[0] != ref["sequence"].iloc[0]:
@@ -396,9 +399,9 @@ def fig4(tables: dict[str, pd.DataFrame], stem, datasets=None, fig4_method=None,
 
     sns.set_theme(style="ticks", context="paper")
     n = len(keys)
-    fig = plt.figure(figsize=(max(10.0, 5.6 * n), 1.3 * len(MAP_PANELS) + 3.2), layout="constrained")
-    logos, comparisons_fig = fig.subfigures(2, 1, height_ratios=[1.3 * len(MAP_PANELS), 3.2])
-    logo_axes = logos.subplots(len(MAP_PANELS), 1, sharex=True)
+    fig = plt.figure(figsize=(max(10.0, 5.6 * n), 1.3 * len(maps) + 3.2), layout="constrained")
+    logos, comparisons_fig = fig.subfigures(2, 1, height_ratios=[1.3 * len(maps), 3.2])
+    logo_axes = logos.subplots(len(maps), 1, sharex=True)
     comparison_axes = comparisons_fig.subplots(1, 2 * n)
     heights = {p: _logo_heights(m) for p, m in maps.items()}
     shared = max(float(heights[p].abs().to_numpy().max()) for p in ("standard", "distilled", "ensemble"))
@@ -406,7 +409,8 @@ def fig4(tables: dict[str, pd.DataFrame], stem, datasets=None, fig4_method=None,
     colours = sns.color_palette("tab10")[3:]
     palette = {m: colours[k % len(colours)] for k, m in enumerate(_ordered(boxes["motif"]))}
     logo_rows = []
-    for i, (panel, label) in enumerate(MAP_PANELS.items()):
+    for i, panel in enumerate(maps):
+        label = MAP_PANELS[panel]
         ax = logo_axes[i]
         logomaker.Logo(heights[panel], ax=ax, color_scheme="classic", baseline_width=0.3)
         seed = maps[panel]["seed"].iloc[0]
@@ -430,7 +434,7 @@ def fig4(tables: dict[str, pd.DataFrame], stem, datasets=None, fig4_method=None,
                     fontsize=7,
                     color=palette[m.motif],
                 )
-        if i == len(MAP_PANELS) - 1:  # shared x: the other rows show no tick labels
+        if i == len(maps) - 1:  # shared x: the other rows show no tick labels
             ax.set_xlabel(f"position in test sequence {sequence}")
         sns.despine(ax=ax)
         h = heights[panel]
