@@ -6,7 +6,8 @@ def attribution_entry(ds):
     (the standard models, whose average is the ensemble map) and every student, and the
     simulator's ground truth where there is one."""
     truth = ground_truth(ds)
-    d = DATASETS[DATASETS[ds].get("raw_from", ds)]  # the simulated source's assay and cell type
+    src = DATASETS[ds].get("raw_from", ds)  # the simulated source: its assay, cell type
+    d = DATASETS[src]
     return {
         "dataset_h5": dataset_h5(ds),
         "teachers": {
