@@ -30,6 +30,7 @@ import numpy as np
 
 from degu.errors import DeguInputError
 from degu.io import hdf5
+from degu.io.encoding import decode
 from degu.jobs._common import prediction_attrs
 
 MAPS_FORMAT = "degu-attribution/1"
@@ -135,14 +136,23 @@ def read_maps(path) -> tuple[dict, dict[str, np.ndarray]]:
     return attrs, arrays
 
 
-def _truth_masks(truth: dict, ids: list[str], task: str, length: int) -> tuple[np.ndarray, list]:
+def _read_truth(truth: dict) -> dict:
+    """The simulator's planted instances of the Test split and the motif widths, read once."""
+    from degu.assays.simulate import motif_widths, planted_instances
+
+    return {
+        "planted": planted_instances(truth["tsv"], truth["assay"], split="Test"),
+        "widths": motif_widths(truth["assay"]),
+    }
+
+
+def _truth_masks(truth: dict, read: dict, ids: list[str], task: str, length: int) -> tuple[np.ndarray, list]:
     """Boolean masks (n, L) of the planted instances of the motifs that act on ``task``, and
     those instances per sequence as (motif, start, end, strand)."""
     from degu.analysis.attribution import motif_mask
-    from degu.assays.simulate import functional_motifs, motif_widths, planted_instances, truth_key
+    from degu.assays.simulate import functional_motifs, truth_key
 
-    planted = planted_instances(truth["tsv"], truth["assay"], split="Test")
-    widths = motif_widths(truth["assay"])
+    planted, widths = read["planted"], read["widths"]
     keep = functional_motifs(truth["assay"], task, truth.get("cell_type"))
     masks, listed = [], []
     for rid in ids:
@@ -202,6 +212,7 @@ def dataset_attribution_rows(
         from degu.models.bundle import constant_flanks
 
         lo, hi = (len(f) for f in constant_flanks(dataset_h5))
+        truth_read = _read_truth(truth)
     rows, example, motifs = [], [], []
 
     def row(task, method, attribution, metric, value, seed="", sequence=""):
@@ -230,7 +241,7 @@ def dataset_attribution_rows(
         ids = list(test.ids[idx])
         masks, listed = (None, None)
         if truth is not None:
-            masks, listed = _truth_masks(truth, ids, task, x.shape[1])
+            masks, listed = _truth_masks(truth, truth_read, ids, task, x.shape[1])
             # the constant adaptors (identical in every sequence) are never motifs, and DeepSHAP
             # gives them exactly 0 against a background that carries them too: score only the
             # positions that vary (the 200-nt element of a lentiMPRA record)
@@ -306,7 +317,7 @@ def dataset_attribution_rows(
                 panels.append(
                     ("distilled_epistemic", d_seeds[0], dis[d_seeds[0]][1][epi][0].astype(np.float32))
                 )
-            bases = _bases(x[0])
+            bases = decode(x[:1])[0]
             for panel, seed, m in panels:
                 for p in range(m.shape[0]):
                     example.append(
@@ -336,11 +347,6 @@ def dataset_attribution_rows(
                     }
                 )
     return rows, example, motifs
-
-
-def _bases(x: np.ndarray) -> list[str]:
-    """The observed base letter at each position of one one-hot sequence (N where none)."""
-    return ["ACGT"[int(np.argmax(r))] if r.max() > 0 else "N" for r in x]
 
 
 def attribution_metrics_job(*, datasets: dict[str, dict], out_csv, example_csv, motifs_csv) -> None:
