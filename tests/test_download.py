@@ -31,6 +31,13 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
+        if self.path.startswith("/bigZips/md5sum.txt"):
+            body = f"0123456789abcdef0123456789abcdef  other.fa.gz\n{MD5}  data.bin\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/missing"):
             self.send_error(404)
             return
@@ -116,6 +123,31 @@ def test_manifest_with_zenodo_checksum(server, tmp_path, monkeypatch):
     assert out.read_bytes() == PAYLOAD
 
 
+def test_manifest_with_checksum_listing(server, tmp_path):
+    """UCSC-style: the md5 comes from the server's md5sum.txt (the hg19 genome manifest)."""
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text(
+        "file\turl\tmd5\tzenodo_record\tmd5_list\n"
+        f"data.bin\t{server}/files/data.bin\t\t\t{server}/bigZips/md5sum.txt\n"
+        f"absent.bin\t{server}/files/data.bin\t\t\t{server}/bigZips/md5sum.txt\n"
+    )
+    out = tmp_path / "out" / "data.bin"
+    fetch_from_manifest(manifest, "data.bin", out, backoff=0)
+    assert out.read_bytes() == PAYLOAD
+    with pytest.raises(DownloadError, match=r"md5sum.txt has no line for 'absent.bin'"):
+        fetch_from_manifest(manifest, "absent.bin", tmp_path / "absent.bin", backoff=0)
+    assert not (tmp_path / "absent.bin").exists()
+
+
+def test_shipped_genome_manifest_is_well_formed(repo):
+    m = read_manifest(repo / "resources" / "manifests" / "hg19_ucsc.tsv")
+    assert list(m.index) == ["hg19.fa.gz"]
+    assert (
+        m.loc["hg19.fa.gz", "md5_list"]
+        == "https://hgdownload.soe.ucsc.edu/goldenPath/hg19/bigZips/md5sum.txt"
+    )
+
+
 def test_shipped_manifest_is_well_formed(repo):
     m = read_manifest(repo / "resources" / "manifests" / "deepstarr_zenodo_5502060.tsv")
     assert sorted(m.index) == sorted(
@@ -129,6 +161,9 @@ def test_bad_manifest(tmp_path):
     p = tmp_path / "m.tsv"
     p.write_text("file\turl\tmd5\tzenodo_record\na\tftp://x/a\t\t1\n")
     with pytest.raises(DeguInputError, match=r"m.tsv:2: url for 'a' is not http\(s\)"):
+        read_manifest(p)
+    p.write_text("file\turl\tmd5\tzenodo_record\na\thttps://x/a\t\t\n")
+    with pytest.raises(DeguInputError, match=r"m.tsv:2: 'a' needs an md5, a zenodo_record or an md5_list"):
         read_manifest(p)
 
 

@@ -253,6 +253,7 @@ def check_datasets(config: dict, source: str = "config") -> None:
             problems.append(f"key 'datasets.{name}.archive': only for assay degu_h5")
     problems += _robustness_problems(config)
     problems += _attribution_problems(config)
+    problems += _variant_effects_problems(config)
     problems += _path_problems(config)
     problems += _split_problems(config)
     main = config.get("uncertainty", {}).get("main_dataset")
@@ -284,6 +285,69 @@ def _attribution_problems(config: dict) -> list[str]:
         for block in ("teachers", "students"):
             if config[block]["n"] < 2:
                 problems.append(f"key '{block}.n': attribution needs at least 2 (variability across seeds)")
+    return problems
+
+
+def _variant_effects_problems(config: dict) -> list[str]:
+    """Checks of the variant_effects block: loci scored by known lentiMPRA-like datasets that
+    train at its fraction, methods that exist, files and reference that fit the source."""
+    datasets = config["datasets"]
+    ve = config.get("variant_effects", {})
+    loci = ve.get("loci", {})
+    if not loci:
+        return []
+    key = "key 'variant_effects"
+    problems = []
+    fraction = ve.get("fraction", 1.0)
+    for locus, entry in loci.items():
+        name = entry["dataset"]
+        if name not in datasets:
+            problems.append(f"{key}.loci.{locus}.dataset': no dataset named {name!r}")
+            continue
+        if not any(abs(fraction - f) < 1e-12 for f in datasets[name]["fractions"]):
+            problems.append(f"key 'datasets.{name}.fractions': must contain {fraction} for variant_effects")
+        if len(datasets[name]["tasks"]) != 1:
+            problems.append(
+                f"{key}.loci.{locus}.dataset': {name!r} has {len(datasets[name]['tasks'])} tasks; "
+                "variant effects need a single-task (one cell type) dataset"
+            )
+        src = datasets[datasets[name].get("raw_from", name)]
+        if ve.get("source", "local") == "simulate" and not (
+            src["source"] == "simulate" and src["assay"] == "lentimpra"
+        ):
+            problems.append(
+                f"{key}.loci.{locus}.dataset': source simulate needs a simulated lentimpra dataset, "
+                f"{name!r} is not one"
+            )
+    schemes = config.get("robustness", {}).get("schemes", {})
+    for method in ve.get("methods", []):
+        if method.startswith("dynamic_") and method[len("dynamic_") :] not in schemes:
+            problems.append(
+                f"{key}.methods': {method!r} needs robustness.schemes.{method[len('dynamic_') :]}"
+            )
+    fig6 = ve.get("fig6_method", "dynamic_mutation")
+    if fig6 not in ve.get("methods", []):
+        problems.append(f"{key}.fig6_method': {fig6!r} is not in variant_effects.methods")
+    for locus in ve.get("fig6_loci", []):
+        if locus not in loci:
+            problems.append(f"{key}.fig6_loci': {locus!r} is not in variant_effects.loci")
+    heat = ve.get("heatmap_locus")
+    if heat is not None and heat not in (ve.get("fig6_loci") or loci):
+        problems.append(f"{key}.heatmap_locus': {heat!r} is not one of the Fig. 6 loci")
+    if ve.get("source", "local") == "local" and not ve.get("local_dir"):
+        problems.append(f"{key}.local_dir': required with source local")
+    ref = ve.get("reference", {})
+    rsrc = ref.get("source", "simulate")
+    if rsrc == "simulate" and ve.get("source", "local") != "simulate":
+        problems.append(f"{key}.reference.source': simulate needs variant_effects.source simulate")
+    if rsrc == "download" and (
+        ref.get("kind", "genome") != "genome" or not ref.get("manifest") or not ref.get("file")
+    ):
+        problems.append(f"{key}.reference': source download needs kind genome, a manifest and a file")
+    if rsrc == "local" and not ref.get("path"):
+        problems.append(f"{key}.reference.path': required with source local")
+    if ve.get("sheet") and not str(ve.get("file", "")).endswith(".xlsx"):
+        problems.append(f"{key}.sheet': only for an .xlsx file (file is {ve.get('file')!r})")
     return problems
 
 

@@ -40,6 +40,9 @@ KMER = config["kmer_ridge"]  # the k-mer ridge reference (rules/reference.smk)
 ATTR = config["attribution"]  # the attribution analysis (rules/attribution.smk)
 ATTR_DS = ATTR["datasets"]
 ATTR_FR = fraction_key(ATTR["fraction"])
+VE = config["variant_effects"]  # CAGI5 variant effects (rules/variant_effects.smk)
+VE_LOCI = VE["loci"]
+VE_FR = fraction_key(VE["fraction"])
 
 
 def alternatives(values):

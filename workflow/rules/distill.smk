@@ -87,8 +87,12 @@ rule train_evoaug_student:
 rule train_dynamic_student:
     input:
         dataset=DATASET_H5,
-        labels=lambda wc: labels_h5(wc.dataset, wc.fraction, dynamic_ensemble()),
-        teachers=lambda wc: member_models(wc.dataset, wc.fraction, dynamic_ensemble()),
+        labels=lambda wc: labels_h5(
+            wc.dataset, wc.fraction, dynamic_ensemble(wc.dataset)
+        ),
+        teachers=lambda wc: member_models(
+            wc.dataset, wc.fraction, dynamic_ensemble(wc.dataset)
+        ),
     output:
         model=model_file("dynamic_{scheme}", "model.keras"),
         history=model_file("dynamic_{scheme}", "history.csv"),

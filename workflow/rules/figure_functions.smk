@@ -29,6 +29,8 @@ def figure_list():
         figs += ["fig4", "supp_fig6", "supp_fig7"]
         if any(ground_truth(ds) for ds in ATTR_DS):
             figs.append("supp_fig_attr_truth")
+    if VE_LOCI:
+        figs += ["fig6", "supp_fig13", "supp_fig14", "supp_fig15"]
     return figs
 
 
@@ -58,6 +60,10 @@ def figure_inputs(figure):
         ]
     if figure in FAMILIES["attribution"]:
         return [at(ATTRIBUTION_CSV)]
+    if (
+        figure in FAMILIES["variant_effects"]
+    ):  # degu.plots.variant_effects: summary, predictions
+        return [at(VARIANT_EFFECTS_CSV), at(VARIANT_PREDICTIONS_CSV)]
     return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
@@ -67,6 +73,7 @@ PERFORMANCE = "1. Predictive performance"
 COVARIATE_SHIFT = "2. Covariate shift"
 ATTRIBUTION = "3. Attribution"
 UNCERTAINTY = "4. Uncertainty and calibration"
+VARIANT_EFFECTS = "5. Variant effects"
 FIGURE_REPORT = {
     "fig2": (PERFORMANCE, "Fig. 2"),
     "supp_fig2": (PERFORMANCE, "Supp. Fig. 2"),
@@ -85,6 +92,10 @@ FIGURE_REPORT = {
     "supp_fig6": (ATTRIBUTION, "Supp. Fig. 6"),
     "supp_fig7": (ATTRIBUTION, "Supp. Fig. 7"),
     "supp_fig_attr_truth": (ATTRIBUTION, "Supp. Fig. planted motifs"),
+    "fig6": (VARIANT_EFFECTS, "Fig. 6"),
+    "supp_fig13": (VARIANT_EFFECTS, "Supp. Fig. 13"),
+    "supp_fig14": (VARIANT_EFFECTS, "Supp. Fig. 14"),
+    "supp_fig15": (VARIANT_EFFECTS, "Supp. Fig. 15"),
 }
 
 

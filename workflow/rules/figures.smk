@@ -124,3 +124,33 @@ if family_figures("attribution"):
             },
         script:
             "../scripts/figures.py"
+
+
+# Fig. 6, Supp. Figs. 13-15: CAGI5 zero-shot variant effects.
+if family_figures("variant_effects"):
+
+    rule variant_effects_figures:
+        input:
+            **family_inputs("variant_effects"),
+        output:
+            **family_outputs("variant_effects"),
+        log:
+            "results/{run}/logs/figures/variant_effects.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("variant_effects"),
+            options={
+                "loci": list(VE_LOCI),
+                "fig6_loci": VE.get("fig6_loci") or list(VE_LOCI),
+                "fig6_method": VE["fig6_method"],
+                "heatmap_locus": VE.get("heatmap_locus")
+                or (VE.get("fig6_loci") or list(VE_LOCI))[0],
+                "methods": VE["methods"],
+            },
+        script:
+            "../scripts/figures.py"

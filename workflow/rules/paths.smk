@@ -110,6 +110,16 @@ def attribution_maps(dataset, fraction, model, seed):
     )
 
 
+# ------------------------------------ variants/ (CAGI5 variant effects, Fig. 6, Supp. Figs. 13-15)
+VARIANT_RAW = "results/{run}/variants/raw/{name}"  # simulated or downloaded inputs
+VARIANT_WINDOWS = "results/{run}/variants/{locus}/windows.tsv"
+VARIANT_PREDICTIONS = "results/{run}/variants/{locus}/predictions.tsv"
+
+
+def variant_raw(name):
+    return at(VARIANT_RAW, name=name)
+
+
 # ------------------------------------------------------------------------- metrics tables
 PERFORMANCE_CSV = "results/{run}/metrics/performance.csv"
 CALIBRATION_CSV = "results/{run}/metrics/calibration/{dataset}.csv"
@@ -118,6 +128,9 @@ ENSEMBLE_SIZE_CSV = "results/{run}/metrics/ensemble_size.csv"
 TRAINING_CSV = "results/{run}/metrics/training.csv"
 ATTRIBUTION_CSV = "results/{run}/metrics/attribution.csv"
 ATTRIBUTION_EXAMPLE_CSV = "results/{run}/metrics/attribution_example.csv"
+VARIANT_EFFECTS_CSV = "results/{run}/metrics/variant_effects.csv"
+VARIANT_PREDICTIONS_CSV = "results/{run}/metrics/variant_predictions.csv"
+VARIANT_WINDOWS_CSV = "results/{run}/metrics/variant_windows.csv"
 ATTRIBUTION_MOTIFS_CSV = "results/{run}/metrics/attribution_motifs.csv"
 
 

@@ -1,8 +1,10 @@
 """Verified, resumable downloads driven by a manifest.
 
-A manifest is a TSV with columns ``file, url, md5, zenodo_record``. When ``md5``
-is empty, the expected checksum is read at download time from the Zenodo record
-API (``https://zenodo.org/api/records/<record>``, field ``checksum: "md5:..."``);
+A manifest is a TSV with columns ``file, url, md5, zenodo_record`` and optionally
+``md5_list``. When ``md5`` is empty, the expected checksum is read at download time from
+the Zenodo record API (``https://zenodo.org/api/records/<record>``, field ``checksum:
+"md5:..."``) or, for a file from a server that publishes an ``md5sum.txt`` listing (UCSC's
+genome downloads), from that listing (``md5_list``: its URL; lines ``<md5>  <file name>``);
 either way every file is verified before it appears under its final name.
 
 Bytes go to ``<dest>.part``; an interrupted transfer is resumed with an HTTP
@@ -52,8 +54,10 @@ def read_manifest(path) -> pd.DataFrame:
             )
         if not row["url"].startswith(("http://", "https://")):
             raise DeguInputError(f"{path}:{i + 2}: url for '{row['file']}' is not http(s): {row['url']!r}")
-        if not row["md5"] and not row["zenodo_record"]:
-            raise DeguInputError(f"{path}:{i + 2}: '{row['file']}' needs an md5 or a zenodo_record")
+        if not row["md5"] and not row["zenodo_record"] and not row.get("md5_list", ""):
+            raise DeguInputError(
+                f"{path}:{i + 2}: '{row['file']}' needs an md5, a zenodo_record or an md5_list"
+            )
     return table.set_index("file", drop=False)
 
 
@@ -100,6 +104,31 @@ def zenodo_md5(
                 )
             return value
     raise DownloadError(f"Zenodo record {record} ({url}) lists no file named {filename!r}")
+
+
+def listed_md5(
+    list_url: str, filename: str, timeout: float = 60, retries: int = 5, backoff: float = 2.0
+) -> str:
+    """The md5 an ``md5sum.txt``-style listing at ``list_url`` gives for ``filename``."""
+    for attempt in range(1, retries + 1):
+        try:
+            resp = requests.get(list_url, timeout=timeout)
+            resp.raise_for_status()
+            text = resp.text
+            break
+        except requests.RequestException as exc:
+            if attempt == retries:
+                raise DownloadError(
+                    f"cannot read the checksum listing {list_url} after {retries} attempts: {exc}; "
+                    "put the md5 in the manifest to download without it"
+                ) from exc
+            log.warning("checksum listing %s failed (attempt %d/%d): %s", list_url, attempt, retries, exc)
+            time.sleep(backoff * 2 ** (attempt - 1))
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("*") == filename and len(parts[0]) == 32:
+            return parts[0].lower()
+    raise DownloadError(f"checksum listing {list_url} has no line for {filename!r}")
 
 
 def fetch(
@@ -165,7 +194,12 @@ def fetch_from_manifest(manifest, filename: str, dest, **kwargs) -> str:
         raise DeguInputError(f"{manifest}: no entry for file {filename!r}")
     row = table.loc[filename]
     retry = {k: kwargs[k] for k in ("retries", "backoff") if k in kwargs}
-    expected = row["md5"] or zenodo_md5(row["zenodo_record"], filename, **retry)
+    if row["md5"]:
+        expected = row["md5"]
+    elif row["zenodo_record"]:
+        expected = zenodo_md5(row["zenodo_record"], filename, **retry)
+    else:
+        expected = listed_md5(row["md5_list"], filename, **retry)
     return fetch(row["url"], dest, expected, **kwargs)
 
 

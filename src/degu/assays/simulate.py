@@ -304,18 +304,25 @@ def lentimpra_weights(cell_type: str) -> dict[str, float]:
 
 
 def lentimpra_clean_activity(
-    instances: list[tuple[str, int, str, int]], cell_type: str, seq_len: int = LENTI_SEQ_LEN
+    instances: list[tuple[str, int, str, int]],
+    cell_type: str,
+    seq_len: int = LENTI_SEQ_LEN,
+    strengths: list[float] | None = None,
 ) -> float:
     """Noiseless activity of one record from its instances ``(name, start, strand, width)``.
 
     Coordinates and strands are on the record as written (230 nt, adaptors included); the
     position effect is centred on the middle of the record, which is the middle of the element.
+    ``strengths`` (default 1 each) scales each instance's contribution: the CAGI5 simulator
+    (:func:`simulate_cagi5`) weakens an instance that a variant hits.
     """
     weights = lentimpra_weights(cell_type)
     z = 0.0
     orient = 0.0
-    for name, start, strand, width in instances:
-        pos = _position_effect(start + width / 2, seq_len)
+    if strengths is None:
+        strengths = [1.0] * len(instances)
+    for (name, start, strand, width), k in zip(instances, strengths, strict=True):
+        pos = k * _position_effect(start + width / 2, seq_len)
         z += weights.get(name, 0.0) * pos
         orient += LENTI_ORIENTATION.get(name, 0.0) * pos * (1.0 if strand == "+" else -1.0)
     y = LENTI_BASELINE + LENTI_SCALE * np.tanh(_softplus(z - LENTI_THRESHOLD) / LENTI_SCALE)
@@ -657,3 +664,219 @@ def truth_key(record_id: str, truth: dict[str, str]) -> str | None:
     if record_id.endswith("_Reversed_0") and record_id[:-2] in truth:
         return record_id[:-2]
     return None
+
+
+# --------------------------------------------------------------------------- CAGI5 loci
+#
+# A saturation-mutagenesis MPRA of simulated regulatory elements, written in the official
+# CAGI5 file format (issue 13), for the variant-effect analysis of the tiny config.
+
+CAGI5_HEADER_LINES = (
+    "##Chrom\tGRCh37/hg19 chromosome name",
+    "##Pos\tChromosomal position (1-based)",
+    "##Ref\tReference allele",
+    "##Alt\tAlternate allele",
+    "##Value\tEstimated variant effect",
+    "##Confidence\tConfidence score [0-1]",
+    "#Chrom\tPos\tRef\tAlt\tValue\tConfidence",
+)
+CAGI5_SETS = ("release", "challenge")
+_COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
+
+
+def _site_strength(
+    motif: Motif, instance: tuple[str, int, str, int], planted: str, pos: int, alt: str
+) -> float:
+    """How much of a planted instance survives a substitution at record position ``pos``:
+    ``min(1, p(alt) / p(planted base))`` under the motif's PWM, read on the instance's strand."""
+    _, start, strand, width = instance
+    col = pos - start
+    base, new = planted[pos], alt
+    if strand == "-":
+        col = width - 1 - col
+        base, new = _COMPLEMENT[base], _COMPLEMENT[new]
+    p = motif.pwm[col]
+    return float(min(1.0, p["ACGT".index(new)] / p["ACGT".index(base)]))
+
+
+def cagi5_variant_activity(
+    record: str, instances: list[tuple[str, int, str, int]], cell_type: str, pos: int, alt: str
+) -> float:
+    """Noiseless activity of ``record`` (230 nt as the assay measures it) with ``alt`` at
+    ``pos``: instances that cover ``pos`` keep :func:`_site_strength` of their effect (a
+    substitution never creates a new site in this model)."""
+    motifs = {m.name: m for m in default_human_motifs()}
+    strengths = [
+        _site_strength(motifs[inst[0]], inst, record, pos, alt) if inst[1] <= pos < inst[1] + inst[3] else 1.0
+        for inst in instances
+    ]
+    return lentimpra_clean_activity(instances, cell_type, strengths=strengths)
+
+
+def _fasta_lines(name: str, seq: str, width: int = 60) -> list[str]:
+    return [f">{name}"] + [seq[i : i + width] for i in range(0, len(seq), width)]
+
+
+def simulate_cagi5(
+    out_dir: str | os.PathLike,
+    *,
+    loci: dict[str, str],
+    seed: int = 0,
+    flank: int = 100,
+    chrom_len: int = 1000,
+    release_fraction: float = 0.3,
+    n_replicates: int = 3,
+    base_noise_sd: float = 0.25,
+    min_activity: float = 1.0,
+    motif_rate: float = 1.2,
+) -> dict[str, dict[str, int]]:
+    """Write a CAGI5-style saturation-mutagenesis data set of simulated elements.
+
+    One locus per entry of ``loci`` (``{locus name: cell type}``, e.g. ``{"SIMK562":
+    "K562"}``). Each locus is a 200-nt element drawn like :func:`simulate_lentimpra`'s (human
+    background, planted motifs; redrawn until its noiseless activity in its cell type is at
+    least ``min_activity``, i.e. an active element), with ``flank`` nt of plain background on
+    each side, placed at a random offset on its own chromosome ``chr<i>`` of ``chrom_len`` nt.
+
+    The "experiment" is the lentiMPRA assay of :func:`simulate_lentimpra`: every single-base
+    substitution of the element is measured in the 230-nt reporter (the real adaptors, the
+    element, mutated). True effect = noiseless activity(alt record) - noiseless activity(ref
+    record), with a substitution inside a planted instance keeping
+    ``min(1, p(alt) / p(ref base))`` of that instance's effect under its PWM
+    (:func:`cagi5_variant_activity`). Measured effect (``Value``) = true effect + Normal(0,
+    ``sqrt(sd_ref^2 + sd_alt^2) / sqrt(n_replicates)``) with the records' noise SDs from
+    :func:`lentimpra_noise_sd`, rounded to 2 decimals as the official files; ``Confidence`` =
+    ``2 Phi(|Value| / sd) - 1``, rounded to 2 decimals. Each variant goes to the release set
+    with probability ``release_fraction``, else to the challenge set.
+
+    Files written into ``out_dir``:
+
+    * ``release_<LOCUS>.tsv`` and ``challenge_<LOCUS>.tsv``: the official CAGI5 layout (six
+      ``##`` lines, then ``#Chrom Pos Ref Alt Value Confidence``; ``#Chrom`` without ``chr``,
+      1-based ``Pos``);
+    * ``genome.fa``: the chromosomes (60-nt lines; flanks and the rest of each chromosome in
+      lowercase, as soft-masked genome sequence; the element in uppercase);
+    * ``elements.csv``: the ``base_seqs_v2.csv`` layout (``regulatory_element, ref_sequence,
+      start_pos``; the element with its flanks, 0-based start);
+    * ``cagi5_truth.tsv``: ``locus, cell_type, set, chrom, pos, ref, alt, true_effect,
+      measured, noise_sd`` for every variant, and the element's planted instances
+      (``instances``, on the 230-nt record).
+
+    Deterministic in its arguments. Returns ``{locus: {"n_variants", "n_release",
+    "n_challenge", "n_instances"}}``."""
+    from scipy.stats import norm
+
+    errors = []
+    if not loci:
+        errors.append("loci must name at least one locus")
+    for name, cell in (loci or {}).items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-]*", str(name)):
+            errors.append(f"locus name {name!r} must be letters, digits and '-'")
+        if not isinstance(cell, str) or not re.fullmatch(_CELL_TYPE_RE, cell):
+            errors.append(
+                f"cell type of locus {name!r} must be 1-18 letters, digits, '.' or '-', got {cell!r}"
+            )
+    if not 0 <= release_fraction <= 1:
+        errors.append(f"release_fraction must be in [0, 1], got {release_fraction!r}")
+    if int(flank) != flank or flank < 0:
+        errors.append(f"flank must be an integer >= 0, got {flank!r}")
+    if int(chrom_len) != chrom_len or chrom_len < LENTI_ELEMENT_LEN + 2 * flank:
+        errors.append(f"chrom_len must be an integer >= {LENTI_ELEMENT_LEN} + 2 * flank, got {chrom_len!r}")
+    if int(n_replicates) != n_replicates or n_replicates < 1:
+        errors.append(f"n_replicates must be a positive integer, got {n_replicates!r}")
+    if errors:
+        raise DeguInputError("simulate_cagi5: " + "; ".join(errors))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    motifs = default_human_motifs()
+    cums = [np.cumsum(m.pwm, axis=1) for m in motifs]
+    a5, el_len = len(LENTI_ADAPTOR_5), LENTI_ELEMENT_LEN
+    rngs = np.random.SeedSequence(seed).spawn(len(loci))
+    fasta, elements, truth, counts = [], [], [], {}
+    for i, ((locus, cell), ss) in enumerate(zip(loci.items(), rngs, strict=True)):
+        rng_el, rng_genome, rng_noise, rng_set = (np.random.default_rng(s) for s in ss.spawn(4))
+        for _ in range(200):
+            element, inst = _sample_element(rng_el, motifs, cums, el_len, 0.0, motif_rate)
+            record = LENTI_ADAPTOR_5 + element + LENTI_ADAPTOR_3
+            rinst = [(n, s + a5, st, w) for n, s, st, w in inst]
+            y_ref = lentimpra_clean_activity(rinst, cell)
+            if y_ref >= min_activity:
+                break
+        else:
+            raise DeguInputError(
+                f"simulate_cagi5: no element of locus {locus} reached activity {min_activity} in {cell} "
+                "in 200 draws; lower min_activity"
+            )
+        background = "".join("ACGT"[b] for b in rng_genome.choice(4, size=int(chrom_len), p=LENTI_BACKGROUND))
+        offset = int(rng_genome.integers(0, int(chrom_len) - el_len - 2 * int(flank) + 1))
+        el_start = offset + int(flank)  # 0-based genomic start of the element
+        chrom_seq = background[:el_start].lower() + element + background[el_start + el_len :].lower()
+        chrom = str(i + 1)
+        fasta += _fasta_lines(f"chr{chrom}", chrom_seq)
+        elements.append(
+            {
+                "regulatory_element": locus,
+                "ref_sequence": chrom_seq[offset : el_start + el_len + int(flank)].upper(),
+                "start_pos": offset,
+            }
+        )
+        sd_ref = lentimpra_noise_sd(record, rinst, base_noise_sd=base_noise_sd)
+        rows = []
+        for p in range(el_len):
+            for alt in "ACGT":
+                if alt == element[p]:
+                    continue
+                alt_record = record[: a5 + p] + alt + record[a5 + p + 1 :]
+                effect = cagi5_variant_activity(record, rinst, cell, a5 + p, alt) - y_ref
+                sd = float(
+                    np.hypot(sd_ref, lentimpra_noise_sd(alt_record, rinst, base_noise_sd=base_noise_sd))
+                )
+                sd /= np.sqrt(n_replicates)
+                rows.append((el_start + p + 1, element[p], alt, effect, sd))
+        n = len(rows)
+        measured = np.round(
+            np.array([r[3] for r in rows]) + np.array([r[4] for r in rows]) * rng_noise.standard_normal(n), 2
+        )
+        measured = measured + 0.0  # no negative zeros in the files
+        confidence = np.round(2 * norm.cdf(np.abs(measured) / np.array([r[4] for r in rows])) - 1, 2)
+        in_release = rng_set.random(n) < release_fraction
+        for set_name in CAGI5_SETS:
+            keep = in_release if set_name == "release" else ~in_release
+            lines = list(CAGI5_HEADER_LINES)
+            lines += [
+                f"{chrom}\t{r[0]}\t{r[1]}\t{r[2]}\t{measured[j]:.2f}\t{confidence[j]:.2f}"
+                for j, r in enumerate(rows)
+                if keep[j]
+            ]
+            with atomic_path(out_dir / f"{set_name}_{locus}.tsv") as tmp:
+                Path(tmp).write_text("\n".join(lines) + "\n")
+        instances = ";".join(f"{nm}:{s}:{st}" for nm, s, st, _ in rinst)
+        truth += [
+            {
+                "locus": locus,
+                "cell_type": cell,
+                "set": "release" if in_release[j] else "challenge",
+                "chrom": chrom,
+                "pos": r[0],
+                "ref": r[1],
+                "alt": r[2],
+                "true_effect": r[3],
+                "measured": measured[j],
+                "noise_sd": r[4],
+                "instances": instances,
+            }
+            for j, r in enumerate(rows)
+        ]
+        counts[locus] = {
+            "n_variants": n,
+            "n_release": int(in_release.sum()),
+            "n_challenge": int((~in_release).sum()),
+            "n_instances": len(rinst),
+        }
+    with atomic_path(out_dir / "genome.fa") as tmp:
+        Path(tmp).write_text("\n".join(fasta) + "\n")
+    with atomic_path(out_dir / "elements.csv") as tmp:
+        pd.DataFrame(elements).to_csv(tmp, index=False, lineterminator="\n")
+    with atomic_path(out_dir / "cagi5_truth.tsv") as tmp:
+        pd.DataFrame(truth).to_csv(tmp, sep="\t", index=False, float_format="%.6f", lineterminator="\n")
+    return counts

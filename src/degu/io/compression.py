@@ -66,3 +66,18 @@ def open_text(path: str | os.PathLike) -> io.TextIOBase:
     """Text (UTF-8, a byte-order mark dropped, undecodable bytes replaced) of ``path``,
     decompressed as by :func:`open_binary`."""
     return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", errors="replace", newline="")
+
+
+def gunzip(src: str | os.PathLike, dest: str | os.PathLike, chunk: int = 1 << 20) -> None:
+    """Decompress the gzip file ``src`` into ``dest``, atomically (a truncated or corrupt
+    file is a DeguInputError naming it, and leaves nothing at ``dest``)."""
+    import shutil
+    import zlib
+
+    from degu.io.atomic import atomic_path
+
+    try:
+        with gzip.open(src, "rb") as fin, atomic_path(dest) as tmp, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout, chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DeguInputError(f"{src}: cannot decompress (truncated or not gzip?): {exc}") from None

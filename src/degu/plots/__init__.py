@@ -41,6 +41,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "robustness": ("fig3", "supp_fig2", "supp_fig4", "supp_fig5"),
     "ensemble_size": ("supp_fig3",),
     "attribution": ("fig4", "supp_fig6", "supp_fig7", "supp_fig_attr_truth"),
+    "variant_effects": ("fig6", "supp_fig13", "supp_fig14", "supp_fig15"),
 }
 FAMILY_OF = {fig: family for family, figs in FAMILIES.items() for fig in figs}
 # What a figure is written as, in this order (the figure rules list their outputs the same way).

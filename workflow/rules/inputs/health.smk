@@ -18,5 +18,7 @@ def trained_models():
     if ENS_DS:
         for e in ensemble_size_entries():
             out |= {(ENS_DS, FULL, p) for _, p in e["teachers"] + e["students"]}
+    if VE_LOCI:
+        out |= ve_trained_models()
     # only trained models: not ensemble label files or MC-dropout outputs
     return sorted(x for x in out if "/models/" in x[2])
