@@ -294,3 +294,64 @@ def test_robustness_defaults_are_the_papers(schema, test_config):
     }
     assert "dataset" not in cfg["robustness"] and "dataset" not in cfg["ensemble_size"]
     assert cfg["ensemble_size"]["sizes"] == [2, 3, 4, 5, 10, 15, 20, 25]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["variant_effects"]["loci"].update(X={"dataset": "nope"}),
+            "key 'variant_effects.loci.X.dataset': no dataset named 'nope'",
+        ),
+        (
+            lambda c: c["variant_effects"]["loci"].update(X={"dataset": "deepstarr"}),
+            "key 'variant_effects.loci.X.dataset': 'deepstarr' has 2 tasks; variant effects need a single-task",
+        ),
+        (
+            lambda c: c["variant_effects"].update(fraction=0.5),
+            "key 'datasets.k562.fractions': must contain 0.5 for variant_effects",
+        ),
+        (
+            lambda c: c["variant_effects"].update(methods=["standard", "dynamic_flip"], fig6_method="standard"),
+            "key 'variant_effects.methods': 'dynamic_flip' needs robustness.schemes.flip",
+        ),
+        (
+            lambda c: c["variant_effects"].update(fig6_method="dynamic_evoaug"),
+            "key 'variant_effects.fig6_method': 'dynamic_evoaug' is not in variant_effects.methods",
+        ),
+        (
+            lambda c: c["variant_effects"].update(fig6_loci=["PKLR"]),
+            "key 'variant_effects.fig6_loci': 'PKLR' is not in variant_effects.loci",
+        ),
+        (
+            lambda c: c["variant_effects"].update(n_students=4),
+            "key 'variant_effects.n_students': 4 is more than students.n (3)",
+        ),
+        (
+            lambda c: c["variant_effects"].update(source="local"),
+            "key 'variant_effects.local_dir': required with source local",
+        ),
+        (
+            lambda c: c["variant_effects"]["reference"].update(source="download"),
+            "key 'variant_effects.reference': source download needs kind genome, a manifest and a file",
+        ),
+        (
+            lambda c: c["variant_effects"].update(sheet="{set}_{locus}"),
+            "key 'variant_effects.sheet': only for an .xlsx file",
+        ),
+    ],
+)
+def test_variant_effects_cross_field_errors(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    validate_config(cfg, schema)
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        _check(cfg, schema)
+    assert message in str(exc.value)
+
+
+def test_variant_effects_schema_names_the_key(test_config, schema):
+    cfg = copy.deepcopy(test_config)
+    cfg["variant_effects"]["stratify"] = {"kind": "both"}
+    with pytest.raises(DeguInputError, match=r"variant_effects\.stratify\.kind"):
+        validate_config(cfg, schema)

@@ -311,9 +311,9 @@ def _variant_effects_problems(config: dict) -> list[str]:
                 f"{key}.loci.{locus}.dataset': {name!r} has {len(datasets[name]['tasks'])} tasks; "
                 "variant effects need a single-task (one cell type) dataset"
             )
-        src = datasets[datasets[name].get("raw_from", name)]
+        src = datasets.get(datasets[name].get("raw_from", name), {})
         if ve.get("source", "local") == "simulate" and not (
-            src["source"] == "simulate" and src["assay"] == "lentimpra"
+            src.get("source") == "simulate" and src.get("assay") == "lentimpra"
         ):
             problems.append(
                 f"{key}.loci.{locus}.dataset': source simulate needs a simulated lentimpra dataset, "
@@ -325,6 +325,9 @@ def _variant_effects_problems(config: dict) -> list[str]:
             problems.append(
                 f"{key}.methods': {method!r} needs robustness.schemes.{method[len('dynamic_') :]}"
             )
+    n = ve.get("n_students")
+    if n is not None and n > config["students"]["n"]:
+        problems.append(f"{key}.n_students': {n} is more than students.n ({config['students']['n']})")
     fig6 = ve.get("fig6_method", "dynamic_mutation")
     if fig6 not in ve.get("methods", []):
         problems.append(f"{key}.fig6_method': {fig6!r} is not in variant_effects.methods")
