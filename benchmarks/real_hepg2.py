@@ -31,6 +31,8 @@ def write_config(data_dir: Path, out: Path, width: int | None = None) -> Path:
     cfg = yaml.safe_load((REPO / "tests" / "configs" / "real_hepg2.yaml").read_text())
     ds = cfg["datasets"]["hepg2_real"]
     ds["local_dir"] = str(data_dir / "lentimpra_hepg2")
+    cfg["variant_effects"]["local_dir"] = str(data_dir / "cagi5")
+    cfg["variant_effects"]["reference"]["path"] = str(data_dir / "cagi5" / "base_seqs_v2.csv")
     if width:
         ds["model_params"].update(filters=width, conv2_filters=width, dense_units=width)
     out.write_text(yaml.safe_dump(cfg, sort_keys=False))

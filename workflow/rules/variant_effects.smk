@@ -97,7 +97,7 @@ if VE_LOCI:
             locus=lambda wc: wc.locus,
             cell_type=lambda wc: ve_cell_type(wc.locus),
             variant_files=lambda wc: ve_variant_files(wc.locus),
-            sheet=VE["sheet"],
+            sheet=lambda wc: VE["sheet"],
             reference=ve_reference(),
             element=lambda wc: VE_LOCI[wc.locus].get("element"),
             edge=VE["edge"],
