@@ -28,7 +28,7 @@ LAYERS = {
     "cli": 9,
 }
 PACKAGES = {
-    "io": {"atomic", "compression", "encoding", "fasta", "hdf5", "lentimpra", "starrseq"},
+    "io": {"atomic", "compression", "encoding", "fasta", "hdf5", "lentimpra", "starrseq", "variants"},
     "assays": {"datasets", "download", "pairs", "simulate", "splits"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
@@ -117,6 +117,7 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.jobs.evaluate",
         "degu.jobs.attribution",
         "degu.attribute",
+        "degu.io.variants",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):
