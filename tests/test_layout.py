@@ -32,7 +32,7 @@ PACKAGES = {
     "assays": {"datasets", "download", "pairs", "simulate", "splits"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
-    "analysis": {"attribution", "kmer", "robustness"},
+    "analysis": {"attribution", "kmer", "robustness", "variant_effects"},
 }
 
 
@@ -118,6 +118,7 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.jobs.attribution",
         "degu.attribute",
         "degu.io.variants",
+        "degu.analysis.variant_effects",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):
