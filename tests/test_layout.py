@@ -25,6 +25,7 @@ LAYERS = {
     "jobs": 7,
     "predict": 8,
     "attribute": 8,
+    "score_variants": 8,
     "cli": 9,
 }
 PACKAGES = {
@@ -74,7 +75,7 @@ def test_packages_hold_their_modules():
         found = {p.stem for p in (SRC / package).glob("*.py")} - {"__init__"}
         assert found == modules, package
     flat = {p.stem for p in SRC.glob("*.py")} - {"__init__"}
-    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime"}
+    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime", "score_variants"}
 
 
 def test_imports_flow_one_way():
@@ -119,6 +120,7 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.attribute",
         "degu.io.variants",
         "degu.analysis.variant_effects",
+        "degu.score_variants",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):
