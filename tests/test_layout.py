@@ -25,14 +25,15 @@ LAYERS = {
     "jobs": 7,
     "predict": 8,
     "attribute": 8,
+    "score_variants": 8,
     "cli": 9,
 }
 PACKAGES = {
-    "io": {"atomic", "compression", "encoding", "fasta", "hdf5", "lentimpra", "starrseq"},
+    "io": {"atomic", "compression", "encoding", "fasta", "hdf5", "lentimpra", "starrseq", "variants"},
     "assays": {"datasets", "download", "pairs", "simulate", "splits"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
-    "analysis": {"attribution", "kmer", "robustness"},
+    "analysis": {"attribution", "kmer", "robustness", "variant_effects"},
 }
 
 
@@ -74,7 +75,7 @@ def test_packages_hold_their_modules():
         found = {p.stem for p in (SRC / package).glob("*.py")} - {"__init__"}
         assert found == modules, package
     flat = {p.stem for p in SRC.glob("*.py")} - {"__init__"}
-    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime"}
+    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime", "score_variants"}
 
 
 def test_imports_flow_one_way():
@@ -117,6 +118,9 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.jobs.evaluate",
         "degu.jobs.attribution",
         "degu.attribute",
+        "degu.io.variants",
+        "degu.analysis.variant_effects",
+        "degu.score_variants",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):

@@ -1,5 +1,5 @@
 """Command-line interface: ``degu simulate``, ``degu prepare``, ``degu validate-config``, ``degu predict``,
-``degu attribute``."""
+``degu attribute``, ``degu score-variants``."""
 
 from __future__ import annotations
 
@@ -137,6 +137,30 @@ def _attribute(args) -> None:
     print(summary_line(summary, args.out), file=sys.stderr)
 
 
+def _score_variants(args) -> None:
+    from degu.score_variants import score_file, summary_lines
+
+    summary = score_file(
+        args.model,
+        args.variants,
+        args.out,
+        sheet=args.sheet,
+        fasta=args.fasta,
+        elements=args.elements,
+        element=args.element,
+        edge=args.edge,
+        index=args.index,
+        task=args.task,
+        interval=args.interval,
+        alpha=args.alpha,
+        batch_size=args.batch_size,
+        threads=args.threads,
+        progress=args.progress,
+    )
+    for line in summary_lines(summary, args.out):
+        print(line, file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line too: ``degu: error: ...`` and exit code 2."""
 
@@ -144,20 +168,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"degu: error: {message} (see '{self.prog} --help')\n")
 
 
-def _model_and_input_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
-    """The options ``degu predict`` and ``degu attribute`` share: models, input and threads."""
+def _model_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
+    """The options every command that applies models shares: the models and threads."""
     p.add_argument(
         "--model",
         action="append",
         required=True,
         help=f"bundle directory, its degu.json or its .keras file; {ensemble_help}",
     )
+    p.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
+
+
+def _model_and_input_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
+    """The options ``degu predict`` and ``degu attribute`` share: models, input and threads."""
+    _model_arguments(p, ensemble_help)
     p.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
     p.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
     p.add_argument(
         "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
     )
-    p.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,6 +295,65 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--logos", default=None, help="also draw logos of the first --n-logos sequences (PDF)")
     at.add_argument("--n-logos", type=int, default=5)
     at.set_defaults(func=_attribute)
+
+    sv = sub.add_parser(
+        "score-variants",
+        help="predicted effects (alt - ref) of SNVs with their uncertainty and interval",
+        description="One row per variant: effect, ref and alt predictions, their epistemic/aleatoric/"
+        "total std and the effect's interval; reference-allele mismatches are reported, not scored "
+        "(docs/variant-effects.md).",
+    )
+    _model_arguments(sv, "repeat for an ensemble (or give a pipeline ensemble bundle)")
+    sv.add_argument(
+        "--variants",
+        required=True,
+        help="CAGI5 .tsv/.xlsx, a VCF, or a table with chrom, pos, ref, alt (and id)",
+    )
+    sv.add_argument("--sheet", default=None, help="the .xlsx sheet (e.g. release_PKLR)")
+    ref = sv.add_mutually_exclusive_group(required=True)
+    ref.add_argument("--fasta", default=None, help="genome FASTA (indexed with pyfaidx: writes <fasta>.fai)")
+    ref.add_argument(
+        "--elements",
+        default=None,
+        help="table of element sequences (regulatory_element, ref_sequence, start_pos)",
+    )
+    sv.add_argument("--element", default=None, help="with --elements: the element the variants lie in")
+    sv.add_argument(
+        "--edge",
+        choices=["shift", "pad", "drop"],
+        default="shift",
+        help="a window running past the reference: move it inside, pad with N, or drop the variant",
+    )
+    sv.add_argument(
+        "--index",
+        type=int,
+        default=None,
+        help="the variant's index in the full model input (default (seq_len - 1) // 2: 114 of 230)",
+    )
+    sv.add_argument("--task", default=None, help="task (needed when the model has several)")
+    sv.add_argument(
+        "--interval",
+        choices=["total", "epistemic", "aleatoric"],
+        default=None,
+        help="the std the effect's interval uses (default: total if the model has both kinds)",
+    )
+    sv.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        help="interval level 1 - alpha (default: the bundle's, else 0.05)",
+    )
+    sv.add_argument("--batch-size", type=int, default=1000, help="windows per prediction batch")
+    sv.add_argument(
+        "--out", default=None, help="output table (.tsv; .csv for commas); default: standard output"
+    )
+    sv.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on standard error (default: when it is a terminal)",
+    )
+    sv.set_defaults(func=_score_variants)
     return parser
 
 
