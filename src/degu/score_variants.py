@@ -345,3 +345,102 @@ def summary_lines(summary: dict, out) -> list[str]:
         lines.append(f"degu score-variants: {how}")
     lines += [f"degu score-variants: note: {n}" for n in summary["notes"]]
     return lines
+
+
+# ---------------------------------------------------------------- the pipeline's job
+
+
+def score_locus_job(
+    *,
+    locus: str,
+    cell_type: str,
+    variant_files: dict[str, str],
+    sheet: str | None,
+    reference: dict,
+    element: str | None,
+    edge: str,
+    index: int | None,
+    models: dict[str, dict[int, str]],
+    ensemble: list[str],
+    out_windows,
+    out_predictions,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    threads: int | None = None,
+) -> dict[str, int]:
+    """rules/variant_effects.smk, ``score_variants``: every variant of one CAGI5 locus
+    (:func:`degu.jobs.variant_effects.read_locus_variants`) scored by :func:`score_variants` with
+    each model (``{method: {seed: model directory}}``) and with the ensemble of ``ensemble``
+    (the standard models' directories: mean and spread). Writes the locus's ``windows.tsv``
+    and ``predictions.tsv`` (:mod:`degu.jobs.variant_effects`); returns the status counts."""
+    from degu.runtime import setup_tensorflow
+
+    setup_tensorflow(0, threads=threads, deterministic=True)
+    from degu.jobs.variant_effects import (
+        ENSEMBLE,
+        PREDICTION_COLUMNS,
+        STD_COLUMNS,
+        read_locus_variants,
+        write_table,
+    )
+
+    variants = read_locus_variants(variant_files, locus, sheet)
+    kind = reference["kind"]
+    if kind not in ("genome", "elements"):
+        raise DeguInputError(f"variant_effects.reference.kind must be genome or elements, got {kind!r}")
+    ref = open_reference(**{"fasta" if kind == "genome" else "elements": reference["path"]})
+    runs = [(m, s, [p]) for m, by_seed in models.items() for s, p in by_seed.items()]
+    if ensemble:
+        runs.append((ENSEMBLE, None, list(ensemble)))
+    first_pos = int(variants["pos"].min())
+    tables, windows = [], None
+    for method, seed, paths in runs:
+        scored = score_variants(
+            open_models(paths), variants, ref, element=element, edge=edge, index=index, batch_size=batch_size
+        )
+        if windows is None:
+            windows = scored
+        elif not scored["status"].equals(windows["status"]):  # same geometry for every model
+            raise DeguInputError(f"{paths[0]}: its input length or adaptors differ from {runs[0][2][0]}")
+        ok = (scored["status"] == "ok").to_numpy()
+        table = pd.DataFrame(
+            {
+                "locus": locus,
+                "cell_type": cell_type,
+                "method": method,
+                "seed": seed,
+                "variant": scored["id"].to_numpy()[ok],
+                "chrom": scored["chrom"].to_numpy()[ok],
+                "pos": scored["pos"].to_numpy()[ok],
+                "ref": scored["ref"].to_numpy()[ok],
+                "alt": scored["alt"].to_numpy()[ok],
+                "position": scored["pos"].to_numpy()[ok] - first_pos,
+                "measured": variants["value"].to_numpy()[ok],
+            }
+        )
+        for col in ("effect", "ref_activity", "alt_activity", *STD_COLUMNS):
+            table[col] = scored[col].to_numpy(dtype=float)[ok] if col in scored else np.nan
+        tables.append(table)
+        print(f"{locus}: {method} seed {seed}: {ok.sum()} variants scored")
+    win = pd.DataFrame(
+        {
+            "locus": locus,
+            "set": variants["set"].to_numpy(),
+            "variant": windows["id"].to_numpy(),
+            "chrom": variants["chrom"].to_numpy(),
+            "pos": variants["pos"].to_numpy(),
+            "ref": variants["ref"].to_numpy(),
+            "alt": variants["alt"].to_numpy(),
+            "value": variants["value"].to_numpy(),
+            "status": windows["status"].to_numpy(),
+            "edge": windows["edge"].to_numpy(),
+            "window_start": windows["window_start"].to_numpy(),
+            "window_index": windows["window_index"].to_numpy(),
+        }
+    )
+    preds = pd.concat(tables, ignore_index=True)[list(PREDICTION_COLUMNS)]
+    preds["seed"] = preds["seed"].astype("Int64")
+    write_table(win, out_windows)
+    write_table(preds, out_predictions)
+    counts = windows.attrs["counts"]
+    print(f"{locus}: {len(variants)} variants; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from degu.jobs.variant_effects import score_locus_job
 from degu.logs import redirect_to
+from degu.score_variants import score_locus_job
 
 redirect_to(snakemake.log[0])
 p = snakemake.params

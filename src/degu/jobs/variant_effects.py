@@ -1,6 +1,7 @@
 """CAGI5 zero-shot variant effects (rules/variant_effects.smk; Fig. 6, Supp. Figs. 13-15, issue 13).
 
-``score_locus_job`` scores every variant of one locus (the configured CAGI5 sets concatenated,
+``degu.score_variants.score_locus_job`` (it needs :mod:`degu.predict`, a layer above the
+jobs) scores every variant of one locus (the configured CAGI5 sets concatenated,
 as the authors did) with every model of the locus's cell type: the standard models, the DEGU
 students, the students distilled with dynamic augmentations and the ensemble of the standard
 models. Windows, the reference check and the effects come from
@@ -80,7 +81,7 @@ SUMMARY_COLUMNS = ("locus", "cell_type", "method", "seed", "quantile", "metric",
 ENSEMBLE = "ensemble"
 
 
-def _write_tsv(table: pd.DataFrame, path, sep: str = "\t") -> None:
+def write_table(table: pd.DataFrame, path, sep: str = "\t") -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, sep=sep, index=False, lineterminator="\n", float_format="%.6g")
@@ -96,6 +97,11 @@ def read_locus_variants(files: dict[str, str], locus: str, sheet: str | None = N
     parts = []
     seen: dict[tuple, str] = {}
     for set_name, path in files.items():
+        if not Path(path).is_file():
+            raise DeguInputError(
+                f"{path}: CAGI5 file of locus {locus} ({set_name} set) not found (key 'variant_effects.local_dir'; "
+                "CAGI distributes these files to registered users: docs/variant-effects.md)"
+            )
         t = read_cagi5(path, sheet=None if sheet is None else sheet.format(set=set_name, locus=locus))
         for key in zip(t["chrom"].astype(str), t["pos"], t["alt"], strict=True):
             if key in seen:
@@ -105,149 +111,52 @@ def read_locus_variants(files: dict[str, str], locus: str, sheet: str | None = N
             seen[key] = str(path)
         parts.append(t.assign(set=set_name))
     table = pd.concat(parts, ignore_index=True)
-    table["id"] = [
-        f"{c if str(c).startswith('chr') else 'chr' + str(c)}:{p}:{r}>{a}"
-        for c, p, r, a in zip(table["chrom"], table["pos"], table["ref"], table["alt"], strict=True)
-    ]
+    table["id"] = ""  # filled with the authors' chr:start-end/ref>alt by score_variants
     return table
 
 
-def open_reference(kind: str, path):
-    from degu.io.variants import ElementReference, GenomeReference
-
-    if kind == "genome":
-        return GenomeReference(path)
-    if kind == "elements":
-        return ElementReference(path)
-    raise DeguInputError(f"reference kind must be 'genome' or 'elements', got {kind!r}")
-
-
-def score_locus_job(
-    *,
-    locus: str,
-    cell_type: str,
-    variant_files: dict[str, str],
-    sheet: str | None,
-    reference: dict,
-    element: str | None,
-    edge: str,
-    index: int | None,
-    models: dict[str, dict[int, str]],
-    ensemble: list[str],
-    out_windows,
-    out_predictions,
-    batch_size: int = 1000,
-    threads: int | None = None,
-) -> dict[str, int]:
-    """Score one locus with every model (``{method: {seed: model directory}}``) and the
-    ensemble of ``ensemble`` (model directories; empty: none). Returns the window status counts."""
-    from degu.runtime import setup_tensorflow
-
-    setup_tensorflow(0, threads=threads, deterministic=True)
-    from degu.io.variants import count_statuses
-    from degu.predict import open_models
-    from degu.score_variants import score_variants
-
-    variants = read_locus_variants(variant_files, locus, sheet)
-    ref = open_reference(reference["kind"], reference["path"])
-    runs = [(method, seed, [path]) for method, by_seed in models.items() for seed, path in by_seed.items()]
-    if ensemble:
-        runs.append((ENSEMBLE, None, list(ensemble)))
-    rows, windows = [], None
-    first_pos = int(variants["pos"].min())
-    for method, seed, paths in runs:
-        scored = score_variants(
-            open_models(paths), variants, ref, element=element, edge=edge, index=index, batch_size=batch_size
-        )
-        if windows is None:
-            windows = scored
-        ok = scored["status"].to_numpy() == "ok"
-        table = pd.DataFrame(
-            {
-                "locus": locus,
-                "cell_type": cell_type,
-                "method": method,
-                "seed": seed,
-                "variant": scored["id"][ok].to_numpy(),
-                "chrom": scored["chrom"][ok].to_numpy(),
-                "pos": scored["pos"][ok].to_numpy(),
-                "ref": scored["ref"][ok].to_numpy(),
-                "alt": scored["alt"][ok].to_numpy(),
-                "position": scored["pos"][ok].to_numpy() - first_pos,
-                "measured": variants["value"].to_numpy()[ok],
-            }
-        )
-        for col in ("effect", "ref_activity", "alt_activity", *STD_COLUMNS):
-            table[col] = scored[col][ok].to_numpy(dtype=float) if col in scored else np.nan
-        rows.append(table)
-    win = pd.DataFrame(
-        {
-            "locus": locus,
-            "set": variants["set"],
-            "variant": variants["id"],
-            "chrom": variants["chrom"],
-            "pos": variants["pos"],
-            "ref": variants["ref"],
-            "alt": variants["alt"],
-            "value": variants["value"],
-            "status": windows["status"].to_numpy(),
-            "window_start": windows["window_start"].to_numpy(),
-            "window_index": windows["window_index"].to_numpy(),
-        }
-    )
-    _write_tsv(win, out_windows)
-    _write_tsv(pd.concat(rows, ignore_index=True)[list(PREDICTION_COLUMNS)], out_predictions)
-    counts = count_statuses(windows)
-    print(f"{locus}: {len(variants)} variants; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    return counts
+KEY = ["chrom", "pos", "ref", "alt"]
 
 
 def _summary_rows(
-    pred: pd.DataFrame, truth: pd.Series | None, kind: str, allele: str, quantiles
+    pred: pd.DataFrame, truth: pd.DataFrame | None, kind: str, allele: str, quantiles
 ) -> list[dict]:
     from degu.analysis.variant_effects import correlations, stratified, uncertainty_of
 
     rows = []
     keys = ["locus", "cell_type", "method", "seed"]
+    if truth is not None:
+        pred = pred.merge(truth[[*KEY, "true_effect"]], on=KEY, how="left", validate="many_to_one")
     for key, g in pred.groupby(keys, dropna=False, sort=False):
         base = dict(zip(keys, key, strict=True))
         effect, measured = g["effect"].to_numpy(float), g["measured"].to_numpy(float)
         for metric, value in correlations(effect, measured).items():
             rows.append({**base, "quantile": 1.0, "metric": metric, "value": value})
         if truth is not None:
-            true = truth.reindex(g["variant"]).to_numpy(float)
-            c = correlations(effect, true)
+            c = correlations(effect, g["true_effect"].to_numpy(float))
             rows += [
                 {**base, "quantile": 1.0, "metric": f"{m}_true", "value": c[m]}
                 for m in ("pearson", "spearman")
             ]
         unc = uncertainty_of(g, kind, allele).astype(float)
-        if np.isfinite(unc).all():
-            strat = stratified(effect, measured, unc, quantiles)
-            for _, r in strat.iterrows():
-                if float(r["quantile"]) == 1.0:
-                    rows.append({**base, "quantile": 1.0, "metric": "threshold", "value": r["threshold"]})
-                    continue
-                rows += [
-                    {**base, "quantile": float(r["quantile"]), "metric": m, "value": r[m]}
-                    for m in ("pearson", "spearman", "n", "threshold")
-                ]
+        if len(unc) and np.isfinite(unc).all():
+            for _, r in stratified(effect, measured, unc, quantiles).iterrows():
+                q = float(r["quantile"])
+                metrics = ("threshold",) if q == 1.0 else ("pearson", "spearman", "n", "threshold")
+                rows += [{**base, "quantile": q, "metric": m, "value": r[m]} for m in metrics]
     return rows
 
 
 def read_truth(path, locus: str) -> pd.DataFrame:
-    """The simulator's true effect of each variant of ``locus`` (``cagi5_truth.tsv``), indexed
-    by the pipeline's variant id."""
+    """The simulator's true effect of each variant of ``locus`` (``cagi5_truth.tsv``:
+    :func:`degu.assays.simulate.simulate_cagi5`)."""
     t = pd.read_csv(path, sep="\t", dtype={"chrom": str})
-    missing = {"locus", "chrom", "pos", "ref", "alt", "true_effect", "measured"} - set(t.columns)
+    missing = {"locus", *KEY, "true_effect"} - set(t.columns)
     if missing:
         raise DeguInputError(f"{path}: no column(s) {sorted(missing)}; is it the CAGI5 simulator's truth?")
     t = t[t["locus"] == locus]
     if t.empty:
         raise DeguInputError(f"{path}: no variants of locus {locus!r}")
-    t.index = [
-        f"chr{c}:{p}:{r}>{a}" for c, p, r, a in zip(t["chrom"], t["pos"], t["ref"], t["alt"], strict=True)
-    ]
     return t
 
 
@@ -260,8 +169,10 @@ def variant_effects_metrics_job(
     out_predictions,
     out_windows,
 ) -> pd.DataFrame:
-    """The three tables of the analysis from each locus's ``{"windows", "predictions",
-    "truth" (or None), "cell_type"}`` files."""
+    """The three tables of the analysis (module doc) from each locus's ``{"windows",
+    "predictions", "truth" (or None), "cell_type"}``."""
+    from degu.analysis.variant_effects import correlations
+
     kind, allele = stratify["kind"], stratify["allele"]
     quantiles = sorted({float(q) for q in quantiles} | {1.0})
     preds, wins, rows = [], [], []
@@ -270,15 +181,13 @@ def variant_effects_metrics_job(
         win = pd.read_csv(e["windows"], sep="\t", dtype={"chrom": str})
         truth = None
         if e.get("truth"):
-            t = read_truth(e["truth"], locus)
-            truth = t["true_effect"]
-            scored = win[win["status"] == "ok"]
-            tt = t.reindex(scored["variant"])
-            if tt["true_effect"].isna().any():
-                raise DeguInputError(f"{e['truth']}: no true effect for some variants of locus {locus}")
-            from degu.analysis.variant_effects import correlations
-
-            c = correlations(tt["true_effect"].to_numpy(float), scored["value"].to_numpy(float))
+            truth = read_truth(e["truth"], locus)
+            scored = win[win["status"] == "ok"].merge(truth[[*KEY, "true_effect"]], on=KEY, how="left")
+            if scored["true_effect"].isna().any():
+                raise DeguInputError(
+                    f"{e['truth']}: no true effect for some scored variants of locus {locus}"
+                )
+            c = correlations(scored["true_effect"].to_numpy(float), scored["value"].to_numpy(float))
             base = {
                 "locus": locus,
                 "cell_type": e["cell_type"],
@@ -289,23 +198,20 @@ def variant_effects_metrics_job(
             rows += [{**base, "metric": m, "value": c[m]} for m in ("pearson", "spearman", "n")]
         rows += _summary_rows(pred, truth, kind, allele, quantiles)
         preds.append(pred)
-        counts = win["status"].value_counts()
+        counts = win["status"].value_counts().reindex(sorted(win["status"].unique()))
+        edge_ok = int((win["status"].eq("ok") & win["edge"].astype(bool)).sum())
         wins.append(
             pd.DataFrame(
                 {
                     "locus": locus,
-                    "status": counts.index,
-                    "n": counts.to_numpy(),
+                    "status": [*counts.index, "ok_edge_window"],
+                    "n": [*counts.to_numpy(), edge_ok],
                 }
             )
         )
-        edge = int(
-            (win["status"].eq("ok") & (win["window_index"] != win["window_index"].mode().iloc[0])).sum()
-        )
-        wins.append(pd.DataFrame({"locus": [locus], "status": ["ok_window_shifted"], "n": [edge]}))
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     summary["seed"] = summary["seed"].astype("Int64")
-    _write_tsv(summary, out_summary, sep=",")
-    _write_tsv(pd.concat(preds, ignore_index=True), out_predictions, sep=",")
-    _write_tsv(pd.concat(wins, ignore_index=True), out_windows, sep=",")
+    write_table(summary, out_summary, sep=",")
+    write_table(pd.concat(preds, ignore_index=True), out_predictions, sep=",")
+    write_table(pd.concat(wins, ignore_index=True), out_windows, sep=",")
     return summary
