@@ -274,12 +274,13 @@ def _require_locus_method(summary: pd.DataFrame, locus: str, method: str) -> Non
         )
 
 
-def _fig6_loci(summary: pd.DataFrame, loci: list[str], fig6_loci) -> list[str]:
-    if fig6_loci is None:
-        return loci
+def _fig6_loci(loci: list[str], fig6_loci) -> list[str]:
+    """The loci of Fig. 6a, b: those named (in that order), or all (none named)."""
     names = _names(fig6_loci)
+    if not names:
+        return loci
     missing = [name for name in names if name not in loci]
-    if missing or not names:
+    if missing:
         raise ValueError(
             f"variant_effects summary table has no rows of fig6 loci {missing}; loci present: {', '.join(loci)}"
         )
@@ -467,6 +468,11 @@ def _variant_rows(rows: pd.DataFrame, head: str, panel: str) -> pd.DataFrame:
 def _heatmaps(fig, axes, rows, locus, method, seed, r) -> pd.DataFrame:
     """Heat maps over position x alt base (rows A, C, G, T; reference and unscored cells blank)
     of the predicted effect, the alt allele's aleatoric and epistemic std of one model."""
+    if rows["position"].isna().any():
+        v = rows[rows["position"].isna()].iloc[0]
+        raise ValueError(
+            f"variant_effects predictions table: variant {v['variant']!r} of locus {locus!r} has no position"
+        )
     bad = rows[~rows["alt"].isin(ALPHABET) | ~rows["ref"].isin(ALPHABET)]
     if not bad.empty:
         v = bad.iloc[0]
@@ -567,7 +573,7 @@ def fig6(
     summary, predictions = _summary(tables), _predictions(tables)
     method = _fig6_method(summary, fig6_method)
     all_loci = _loci(summary, loci)
-    shown = _fig6_loci(summary, all_loci, fig6_loci)
+    shown = _fig6_loci(all_loci, fig6_loci)
     heat_locus = heatmap_locus or shown[0]
     if heat_locus not in all_loci:
         raise ValueError(
