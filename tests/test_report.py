@@ -35,6 +35,12 @@ SECTIONS = {
         "supp_fig11": "Supp. Fig. 11",
         "supp_fig12": "Supp. Fig. 12",
     },
+    "5. Variant effects": {
+        "fig6": "Fig. 6",
+        "supp_fig13": "Supp. Fig. 13",
+        "supp_fig14": "Supp. Fig. 14",
+        "supp_fig15": "Supp. Fig. 15",
+    },
 }
 NAMES = {fig: name for figs in SECTIONS.values() for fig, name in figs.items()}
 CATEGORY = {fig: cat for cat, figs in SECTIONS.items() for fig in figs}

@@ -1,24 +1,26 @@
 """Figures: one module per figure family, a family being the figures drawn from one table.
 
-=================  =====================================================  ==========================
-module             figures                                                table(s) it plots
-=================  =====================================================  ==========================
-``performance``    fig2, fig5a, fig5b                                     metrics/performance.csv
-``calibration``    fig5c, fig5d, supp_fig8, supp_fig11, supp_fig12        metrics/calibration/*.csv
-``robustness``     fig3, supp_fig2, supp_fig4, supp_fig5                  metrics/robustness.csv,
+===================  ===================================================  ===============================
+module               figures                                              table(s) it plots
+===================  ===================================================  ===============================
+``performance``      fig2, fig5a, fig5b                                   metrics/performance.csv
+``calibration``      fig5c, fig5d, supp_fig8, supp_fig11, supp_fig12      metrics/calibration/*.csv
+``robustness``       fig3, supp_fig2, supp_fig4, supp_fig5                metrics/robustness.csv,
                                                                           ood/<ds>/oracle_activity.csv
-``ensemble_size``  supp_fig3                                              metrics/ensemble_size.csv
-``attribution``    fig4, supp_fig6, supp_fig7, supp_fig_attr_truth        metrics/attribution.csv,
+``ensemble_size``    supp_fig3                                            metrics/ensemble_size.csv
+``attribution``      fig4, supp_fig6, supp_fig7, supp_fig_attr_truth      metrics/attribution.csv,
                                                                           attribution_example.csv,
                                                                           attribution_motifs.csv
-=================  =====================================================  ==========================
+``variant_effects``  fig6, supp_fig13, supp_fig14, supp_fig15             metrics/variant_effects.csv,
+                                                                          variant_predictions.csv
+===================  ===================================================  ===============================
 
 ``style`` holds what they share (backend, colours, :func:`~degu.plots.style.save_figure`).
 Each figure is a function of the same name in its family's module: it takes the table and an
 output stem and returns the tidy table of exactly what it plots, written as ``<stem>.pdf``,
 ``<stem>.png`` and ``<stem>.csv``. A figure that plots several different tables (the
-attribution family) names them in an attribute ``tables`` and takes ``{name: table}`` instead
-(:func:`draw`).
+attribution and variant_effects families) names them in an attribute ``tables`` and takes
+``{name: table}`` instead (:func:`draw`).
 
 :data:`FAMILIES` (family -> its figures) is the registry; the workflow has one rule per family
 (``workflow/rules/figures.smk``) and reads it when it parses, so importing this package stays
