@@ -503,3 +503,52 @@ def test_degu_attribute_reproduces_the_pipeline_map(tiny_run, tmp_path):
         axis=0,
     )
     np.testing.assert_allclose(hdf5.read_arrays(out3)["maps"], ref, atol=2e-3 * np.abs(ref).max())
+
+
+def test_tiny_run_variant_effects(tiny_run, tmp_path):
+    """CAGI5 analysis: every simulated variant scored by every model, the ensemble's effect the
+    mean of the standard models', and `degu score-variants` gives the pipeline's numbers."""
+    from degu.cli import main
+
+    for fig in ("fig6", "supp_fig13", "supp_fig14", "supp_fig15"):
+        assert (tiny_run / "figures" / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (tiny_run / "figures" / f"{fig}.png").stat().st_size > 1000
+    win = pd.read_csv(tiny_run / "metrics" / "variant_windows.csv")
+    assert dict(zip(win["locus"] + "/" + win["status"], win["n"], strict=True)) == {
+        "SIMK562/ok": 600,
+        "SIMK562/ok_edge_window": 0,
+        "SIMHEPG2/ok": 600,
+        "SIMHEPG2/ok_edge_window": 0,
+    }
+    pred = pd.read_csv(tiny_run / "metrics" / "variant_predictions.csv", dtype={"chrom": str})
+    counts = pred.groupby(["locus", "method"])["seed"].nunique(dropna=False).to_dict()
+    for locus in ("SIMK562", "SIMHEPG2"):
+        assert [counts[(locus, m)] for m in ("standard", "distilled", "dynamic_mutation", "ensemble")] == [
+            3,
+            3,
+            2,
+            1,
+        ]
+        sub = pred[pred.locus == locus]
+        std = sub[sub.method == "standard"].pivot(index="variant", columns="seed", values="effect")
+        ens = sub[sub.method == "ensemble"].set_index("variant")["effect"]
+        np.testing.assert_allclose(ens.loc[std.index], std.mean(axis=1), atol=1e-5)
+    summary = pd.read_csv(tiny_run / "metrics" / "variant_effects.csv")
+    ceiling = summary.query("method == 'ceiling' and metric == 'pearson'").set_index("locus")["value"]
+    assert set(ceiling.index) == {"SIMK562", "SIMHEPG2"} and (ceiling > 0.3).all()
+    # degu score-variants: a student on the release set, against the simulated genome
+    raw = tiny_run / "variants" / "raw"
+    student = tiny_run / "models" / "k562" / "frac1.0" / "dynamic_mutation" / "seed1000"
+    out = tmp_path / "scores.tsv"
+    argv = ["score-variants", "--model", str(student), "--variants", str(raw / "release_SIMK562.tsv")]
+    assert main([*argv, "--fasta", str(raw / "genome.fa"), "--out", str(out), "--no-progress"]) == 0
+    cli = pd.read_csv(out, sep="\t", dtype={"chrom": str})
+    assert (cli["status"] == "ok").all()
+    mine = pred.query("locus == 'SIMK562' and method == 'dynamic_mutation' and seed == 1000").set_index(
+        "variant"
+    )
+    for col in ("effect", "ref_activity", "alt_total", "effect_epistemic", "effect_aleatoric"):
+        np.testing.assert_allclose(
+            cli[col].to_numpy(), mine.loc[cli["id"], col].to_numpy(), rtol=1e-6, atol=1e-7
+        )
+    assert (cli["value"].to_numpy() == mine.loc[cli["id"], "measured"].to_numpy()).all()

@@ -84,7 +84,7 @@ ENSEMBLE = "ensemble"
 def write_table(table: pd.DataFrame, path, sep: str = "\t") -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, sep=sep, index=False, lineterminator="\n", float_format="%.6g")
+        table.to_csv(tmp, sep=sep, index=False, lineterminator="\n")
 
 
 def read_locus_variants(files: dict[str, str], locus: str, sheet: str | None = None) -> pd.DataFrame:
@@ -118,10 +118,26 @@ def read_locus_variants(files: dict[str, str], locus: str, sheet: str | None = N
 KEY = ["chrom", "pos", "ref", "alt"]
 
 
+def stratifier(table: pd.DataFrame, kind: str, allele: str) -> np.ndarray:
+    """The predicted uncertainty that stratifies a model's variants: ``<allele>_<kind>``; for
+    ``total``, a model with one kind of uncertainty (a standard lentiMPRA model's aleatoric
+    head) uses that one, since its total is all it predicts. NaN where the model has neither."""
+    from degu.analysis.variant_effects import uncertainty_of
+
+    col = f"{allele}_{kind}"
+    if kind == "total" and (col not in table or not np.isfinite(table[col].to_numpy(float)).all()):
+        for other in ("epistemic", "aleatoric"):
+            c = f"{allele}_{other}"
+            if c in table and len(table) and np.isfinite(table[c].to_numpy(float)).all():
+                return np.maximum(table[c].to_numpy(float), 0.0)
+        return np.full(len(table), np.nan)
+    return uncertainty_of(table, kind, allele).astype(float)
+
+
 def _summary_rows(
     pred: pd.DataFrame, truth: pd.DataFrame | None, kind: str, allele: str, quantiles
 ) -> list[dict]:
-    from degu.analysis.variant_effects import correlations, stratified, uncertainty_of
+    from degu.analysis.variant_effects import correlations, stratified
 
     rows = []
     keys = ["locus", "cell_type", "method", "seed"]
@@ -138,7 +154,7 @@ def _summary_rows(
                 {**base, "quantile": 1.0, "metric": f"{m}_true", "value": c[m]}
                 for m in ("pearson", "spearman")
             ]
-        unc = uncertainty_of(g, kind, allele).astype(float)
+        unc = stratifier(g, kind, allele)
         if len(unc) and np.isfinite(unc).all():
             for _, r in stratified(effect, measured, unc, quantiles).iterrows():
                 q = float(r["quantile"])
