@@ -70,6 +70,17 @@ ENSEMBLE_SIZE_COUNTS = {
 # 1.0 of deepstarr, lentimpra_k562 and lentimpra_hepg2 (60), one metrics table, one figure job
 # (no planted-motif figure: no simulated data at paper scale).
 ATTRIBUTION_COUNTS = {"attribution_maps": 60, "attribution_metrics": 1, "attribution_figures": 1}
+# CAGI5 variant effects (Fig. 6, Supp. Figs. 13-15): 10 students per dynamic scheme (EvoAug,
+# mutagenesis) on each aleatoric lentiMPRA set, hg19 downloaded and decompressed, one scoring job
+# per locus (PKLR, LDLR, F9, SORT1), one metrics table, one figure job.
+VARIANT_EFFECTS_COUNTS = {
+    "train_dynamic_student": 40,
+    "download_variant_genome": 1,
+    "decompress_variant_genome": 1,
+    "score_variants": 4,
+    "variant_effects_metrics": 1,
+    "variant_effects_figures": 1,
+}
 # performance and training-health tables; fig2, fig5a, fig5b (one job) and fig5c, fig5d, supp_fig8,
 # supp_fig11, supp_fig12 (one job)
 SHARED_COUNTS = {
@@ -85,6 +96,7 @@ PARTS = (
     ROBUSTNESS_COUNTS,
     ENSEMBLE_SIZE_COUNTS,
     ATTRIBUTION_COUNTS,
+    VARIANT_EFFECTS_COUNTS,
     SHARED_COUNTS,
 )
 PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
@@ -96,7 +108,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 865
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 913
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 163
 
@@ -108,6 +120,7 @@ def test_paper_config_robustness_part_dry_run(tmp_path):
     cfg["datasets"] = {"deepstarr": cfg["datasets"]["deepstarr"]}
     cfg["uncertainty"].pop("main_dataset")
     del cfg["attribution"]
+    del cfg["variant_effects"]
     path = tmp_path / "starr.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
