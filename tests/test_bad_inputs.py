@@ -383,6 +383,69 @@ def _cli_usage(tmp, capsys):
     return capsys.readouterr().err.rstrip("\n").replace("'zeros', 'error'", "zeros, error")
 
 
+CAGI5_HEADER = (
+    "".join(f"##{k}\tx\n" for k in ("Chrom", "Pos", "Ref", "Alt", "Value", "Confidence"))
+    + "#Chrom\tPos\tRef\tAlt\tValue\tConfidence\n"
+)
+
+
+@case(
+    "cagi5-not-snv",
+    "13 variants",
+    "a CAGI5 file with a two-base `Alt`",
+    "{tmp}/release_PKLR.tsv:9: Alt 'CT' is not one base A, C, G or T (CAGI5 lists SNVs only)",
+)
+def _cagi5_not_snv(tmp):
+    from degu.io.variants import read_cagi5
+
+    (tmp / "release_PKLR.tsv").write_text(CAGI5_HEADER + "1\t100\tA\tC\t0.1\t0.5\n1\t101\tA\tCT\t0.2\t0.5\n")
+    return error_of(read_cagi5, tmp / "release_PKLR.tsv")
+
+
+@case(
+    "cagi5-missing",
+    "13 variants",
+    "the pipeline's CAGI5 file of a locus is not in `variant_effects.local_dir`",
+    "{tmp}/challenge_PKLR.tsv: CAGI5 file of locus PKLR (challenge set) not found (key "
+    "'variant_effects.local_dir'; CAGI distributes these files to registered users: docs/variant-effects.md)",
+)
+def _cagi5_missing(tmp):
+    from degu.jobs.variant_effects import read_locus_variants
+
+    return error_of(read_locus_variants, {"challenge": str(tmp / "challenge_PKLR.tsv")}, "PKLR")
+
+
+@case(
+    "genome-truncated",
+    "13 variants",
+    "a truncated gzip genome download (the decompress step)",
+    "{tmp}/g.fa.gz: cannot decompress (truncated or not gzip?): Compressed file ended before the "
+    "end-of-stream marker was reached",
+)
+def _genome_truncated(tmp):
+    from degu.io.compression import gunzip
+
+    seq = "".join(np.random.default_rng(0).choice(list("ACGT"), 5000))
+    data = gzip.compress((">chr1\n" + seq + "\n").encode())
+    (tmp / "g.fa.gz").write_bytes(data[: len(data) // 2])
+    msg = error_of(gunzip, tmp / "g.fa.gz", tmp / "g.fa")
+    assert not (tmp / "g.fa").exists()
+    return msg
+
+
+@case(
+    "score-variants-element",
+    "13 variants",
+    "an elements table (`degu score-variants --elements`) used without naming the element",
+    "{tmp}/e.csv: name the element the variants lie in (--element); elements: LDLR",
+)
+def _score_variants_element(tmp):
+    from degu.io.variants import ElementReference
+
+    (tmp / "e.csv").write_text("regulatory_element,ref_sequence,start_pos\nLDLR,ACGT,10\n")
+    return error_of(ElementReference(tmp / "e.csv").check_element, None)
+
+
 # ------------------------------------------------------------------ the tests
 
 

@@ -311,8 +311,8 @@ def _variant_effects_problems(config: dict) -> list[str]:
                 f"{key}.loci.{locus}.dataset': {name!r} has {len(datasets[name]['tasks'])} tasks; "
                 "variant effects need a single-task (one cell type) dataset"
             )
-        src = datasets.get(datasets[name].get("raw_from", name), {})
-        if ve.get("source", "local") == "simulate" and not (
+        src = datasets.get(datasets[name].get("raw_from", name))
+        if src is not None and ve.get("source", "local") == "simulate" and not (
             src.get("source") == "simulate" and src.get("assay") == "lentimpra"
         ):
             problems.append(
