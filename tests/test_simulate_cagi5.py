@@ -123,7 +123,13 @@ def test_measured_is_noisy_truth_and_deterministic(sim, tmp_path):
         r = np.corrcoef(t["true_effect"], t["measured"])[0, 1]
         assert 0.3 < r < 1.0, locus
     simulate_cagi5(tmp_path, loci=LOCI, seed=5, n_replicates=10)
-    for name in ("release_SIMK562.tsv", "challenge_SIMHEPG2.tsv", "genome.fa", "elements.csv", "cagi5_truth.tsv"):
+    for name in (
+        "release_SIMK562.tsv",
+        "challenge_SIMHEPG2.tsv",
+        "genome.fa",
+        "elements.csv",
+        "cagi5_truth.tsv",
+    ):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
 
 
@@ -133,3 +139,18 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(DeguInputError, match=r"release_fraction must be in \[0, 1\], got 2"):
         simulate_cagi5(tmp_path, loci={"A": "K562"}, release_fraction=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_writes_the_same_files(sim, tmp_path, capsys):
+    from degu.cli import main
+
+    out, _ = sim
+    argv = ["simulate", "cagi5", "--out", str(tmp_path), "--seed", "5", "--n-replicates", "10"]
+    assert main([*argv, "--locus", "SIMK562=K562", "--locus", "SIMHEPG2=HepG2"]) == 0
+    assert "SIMK562: n_variants=600" in capsys.readouterr().out
+    for name in ("release_SIMK562.tsv", "genome.fa", "cagi5_truth.tsv"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+    assert main(["simulate", "cagi5", "--out", str(tmp_path / "x"), "--locus", "SIMK562"]) == 2
+    assert capsys.readouterr().err == (
+        "degu: error: --locus 'SIMK562': give NAME=CELL_TYPE, e.g. SIMK562=K562\n"
+    )

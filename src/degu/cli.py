@@ -52,6 +52,35 @@ def _simulate_lentimpra(args) -> None:
     print(", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+def _simulate_cagi5(args) -> None:
+    from pathlib import Path
+
+    from degu.assays.simulate import simulate_cagi5
+    from degu.errors import DeguInputError
+
+    loci = {}
+    for item in args.locus:
+        name, sep, cell = item.partition("=")
+        if not sep or not name or not cell:
+            raise DeguInputError(f"--locus {item!r}: give NAME=CELL_TYPE, e.g. SIMK562=K562")
+        loci[name] = cell
+    counts = simulate_cagi5(
+        args.out,
+        loci=loci,
+        seed=args.seed,
+        flank=args.flank,
+        release_fraction=args.release_fraction,
+        n_replicates=args.n_replicates,
+    )
+    for locus in loci:
+        for s in ("release", "challenge"):
+            print(Path(args.out) / f"{s}_{locus}.tsv")
+    for name in ("genome.fa", "elements.csv", "cagi5_truth.tsv"):
+        print(Path(args.out) / name)
+    for locus, c in counts.items():
+        print(f"{locus}: " + ", ".join(f"{k}={v}" for k, v in c.items()))
+
+
 def _prepare(args) -> None:
     from degu.assays.datasets import PREPARERS
 
@@ -235,6 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--p-unmeasured", type=float, default=0.01)
     lm.add_argument("--p-reversed-0", type=float, default=0.0)
     lm.set_defaults(func=_simulate_lentimpra)
+    cg = sim_sub.add_parser(
+        "cagi5", help="CAGI5-format saturation-mutagenesis loci of simulated elements (+ genome, truth)"
+    )
+    cg.add_argument("--out", required=True, help="output directory")
+    cg.add_argument(
+        "--locus", action="append", required=True, help="NAME=CELL_TYPE (repeat for several loci)"
+    )
+    cg.add_argument("--seed", type=int, default=0)
+    cg.add_argument("--flank", type=int, default=100, help="background bases on each side of the element")
+    cg.add_argument("--release-fraction", type=float, default=0.3)
+    cg.add_argument("--n-replicates", type=int, default=3, help="measurements averaged per allele")
+    cg.set_defaults(func=_simulate_cagi5)
 
     prep = sub.add_parser("prepare", help="raw files -> HDF5 dataset")
     prep.add_argument("assay", choices=["starrseq"])
