@@ -168,6 +168,32 @@ def result_tables(results: Path) -> dict[str, pd.DataFrame]:
     attr_csv = results / "metrics" / "attribution.csv"
     if attr_csv.exists():
         out.update(attribution_tables(pd.read_csv(attr_csv)))
+    ve_csv = results / "metrics" / "variant_effects.csv"
+    if ve_csv.exists():
+        out.update(variant_effect_tables(pd.read_csv(ve_csv)))
+    return out
+
+
+def variant_effect_tables(s: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """docs/variant-effects.md's tables from metrics/variant_effects.csv."""
+    out = {}
+    allv = s[s["quantile"] == 1.0]
+    for metric in ("pearson", "spearman", "pearson_true"):
+        t = allv[allv.metric == metric].copy()
+        if t.empty:
+            continue
+        t["seeds"] = t["seed"].fillna(-1).astype(int)
+        agg = t.groupby(["locus", "method"], sort=False)["value"]
+        table = pd.DataFrame(
+            {"mean": agg.mean(), "per seed": agg.apply(lambda v: " / ".join(f"{x:.3f}" for x in v))}
+        )
+        out[f"variant effects: {metric} of the predicted effect (all variants)"] = table.round(3)
+    strat = s[(s.metric == "pearson")]
+    out[
+        "variant effects: Pearson r over the variants at or below each uncertainty quantile, mean over seeds"
+    ] = strat.pivot_table(
+        index=["locus", "method"], columns="quantile", values="value", aggfunc="mean"
+    ).round(3)
     return out
 
 
