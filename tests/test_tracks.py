@@ -128,3 +128,20 @@ def test_wiggletools_commands_reject_what_wiggletools_would_misread():
     with pytest.raises(DeguInputError) as e:
         wiggletools_commands(["a.bw"], "x")
     assert str(e.value) == "tracks: need at least 2 replicate bigWigs, got 1"
+
+
+def test_a_failure_leaves_no_output(tmp_path, monkeypatch):
+    import degu.assays.tracks as tracks
+
+    paths = _replicates(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "A549.std.bw").write_text("an earlier run's file")
+
+    def fail(*args, **kwargs):
+        raise DeguInputError("bedGraph -> bigWig failed")
+
+    monkeypatch.setattr(tracks, "bedgraph_to_bigwig", fail)  # after both bedGraphs are written
+    with pytest.raises(DeguInputError, match="bedGraph -> bigWig failed"):
+        tracks.replicate_tracks(paths, tmp_path / "out" / "A549")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["A549.std.bw"]
+    assert (tmp_path / "out" / "A549.std.bw").read_text() == "an earlier run's file"

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +140,8 @@ def replicate_tracks(
     and then ``<out_prefix>.{mean,std}.bw`` from them, plus ``<out_prefix>.chrom.sizes`` (the
     union of the replicates' chromosomes; a chromosome absent from a replicate counts as no
     data there). Chromosomes are processed in bytewise-sorted order, ``block`` bases at a time.
-    Every file is written atomically. Returns :func:`track_paths`."""
+    All or nothing: the five files appear together at the end, or none does (an earlier
+    run's files stay untouched). Returns :func:`track_paths`."""
     reps = [Path(r) for r in replicates]
     if len(reps) < 2:
         raise DeguInputError(f"tracks: need at least 2 replicate bigWigs, got {len(reps)}")
@@ -147,15 +149,19 @@ def replicate_tracks(
         raise ValueError(f"block must be >= 1, got {block}")
     sizes = _union_sizes(reps)
     paths = track_paths(out_prefix)
-    write_chrom_sizes(f"{out_prefix}.chrom.sizes", sizes)
-    handles = [open_bigwig(r) for r in reps]
-    try:
-        with (
-            atomic_path(paths["mean"]["bedGraph"]) as tmp_mean,
-            atomic_path(paths["std"]["bedGraph"]) as tmp_std,
-            open(tmp_mean, "w", encoding="ascii", newline="\n") as f_mean,
-            open(tmp_std, "w", encoding="ascii", newline="\n") as f_std,
-        ):
+    # every output goes to a temporary name first and all are renamed at the end: a failure
+    # anywhere leaves none of them (and an earlier run's files untouched)
+    with ExitStack() as outputs:
+        tmp = {
+            (t, kind): outputs.enter_context(atomic_path(p))
+            for t, files in paths.items()
+            for kind, p in files.items()
+        }
+        write_chrom_sizes(outputs.enter_context(atomic_path(f"{out_prefix}.chrom.sizes")), sizes)
+        with ExitStack() as inputs:
+            handles = [inputs.enter_context(open_bigwig(r)) for r in reps]
+            f_mean = inputs.enter_context(open(tmp["mean", "bedGraph"], "w", encoding="ascii", newline="\n"))
+            f_std = inputs.enter_context(open(tmp["std", "bedGraph"], "w", encoding="ascii", newline="\n"))
             for chrom in sorted_names(sizes):
                 n = sizes[chrom]
                 for start in range(0, n, block):
@@ -172,9 +178,6 @@ def replicate_tracks(
                     for fh, track in ((f_mean, mean), (f_std, std)):
                         s, e, v = runs(track, start, dtype=np.float64)
                         fh.write(format_bedgraph_lines(chrom, s, e, v, WIGGLETOOLS_FORMAT))
-    finally:
-        for h in handles:
-            h.close()
-    for t in TRACKS:
-        bedgraph_to_bigwig(paths[t]["bedGraph"], sizes, paths[t]["bigWig"])
+        for t in TRACKS:
+            bedgraph_to_bigwig(tmp[t, "bedGraph"], sizes, tmp[t, "bigWig"])
     return paths
