@@ -29,8 +29,18 @@ LAYERS = {
     "cli": 9,
 }
 PACKAGES = {
-    "io": {"atomic", "compression", "encoding", "fasta", "hdf5", "lentimpra", "starrseq", "variants"},
-    "assays": {"datasets", "download", "pairs", "simulate", "splits"},
+    "io": {
+        "atomic",
+        "bigwig",
+        "compression",
+        "encoding",
+        "fasta",
+        "hdf5",
+        "lentimpra",
+        "starrseq",
+        "variants",
+    },
+    "assays": {"datasets", "download", "pairs", "profiles", "simulate", "splits", "tracks"},
     "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
     "analysis": {"attribution", "kmer", "robustness", "variant_effects"},

@@ -880,3 +880,195 @@ def simulate_cagi5(
     with atomic_path(out_dir / "cagi5_truth.tsv") as tmp:
         pd.DataFrame(truth).to_csv(tmp, sep="\t", index=False, float_format="%.6f", lineterminator="\n")
     return counts
+
+
+# ------------------------------------------------------------------ ATAC-seq profiles (Supp Fig 1)
+
+#: default simulated genome: chromosome sizes (chr8 = test, chr9 = validation, the rest
+#: training; chrY and the contig are excluded by the default splits)
+ATAC_CHROMOSOMES = {
+    "chr1": 100_000,
+    "chr2": 80_000,
+    "chr8": 60_000,
+    "chr9": 60_000,
+    "chrY": 20_000,
+    "chrUn_sim1": 12_000,
+}
+#: peak height per planted site of each motif (fold change above the baseline); the other
+#: human motifs (GATA1, HNF1A, HNF4A, YY1) are planted too but open nothing (decoys)
+ATAC_WEIGHTS = {"CTCF": 10.0, "AP1": 8.0, "CEBP": 6.0, "FOXA": 5.0, "SP1": 4.0, "ETS": 3.0}
+#: per-replicate log-normal sd of a site's peak height: AP1 peaks vary most between replicates,
+#: so the replicate std (aleatoric track) depends on the sequence, as it should be learnable
+ATAC_SITE_NOISE = {"AP1": 0.6}
+ATAC_DEFAULT_SITE_NOISE = 0.2
+
+
+def atac_profile(
+    length: int, sites: list[tuple[int, float]], *, baseline: float, peak_sd: float
+) -> np.ndarray:
+    """Noiseless coverage of one chromosome: ``baseline + sum_i h_i exp(-(x - c_i)^2 / (2
+    peak_sd^2))`` over sites ``(c_i, h_i)`` (centre, height), evaluated at every base x (float64);
+    each peak is cut off beyond 5 ``peak_sd``."""
+    y = np.full(length, float(baseline))
+    half = int(np.ceil(5 * peak_sd))
+    for c, h in sites:
+        a, b = max(0, int(c) - half), min(length, int(c) + half + 1)
+        x = np.arange(a, b)
+        y[a:b] += h * np.exp(-0.5 * ((x - c) / peak_sd) ** 2)
+    return y
+
+
+def simulate_atac(
+    out_dir: str | os.PathLike,
+    *,
+    chromosomes: dict[str, int] | None = None,
+    seed: int = 0,
+    n_replicates: int = 3,
+    site_rate: float = 0.5,
+    peak_sd: float = 40.0,
+    baseline: float = 0.3,
+    replicate_scale_sd: float = 0.1,
+    background_shape: float = 4.0,
+    telomere_n: int = 4000,
+    gaps_per_replicate: int = 2,
+    gap_length: tuple[int, int] = (200, 1500),
+) -> dict[str, int]:
+    """Write a simulated ATAC-seq data set in the real formats into ``out_dir``.
+
+    Files:
+
+    * ``genome.fa``: one record per chromosome of ``chromosomes`` (default
+      ``ATAC_CHROMOSOMES``; must include chr8 and chr9), 60 bases a line, uppercase;
+      ``chrom.sizes`` beside it;
+    * ``rep1.bw`` .. ``rep<n_replicates>.bw``: replicate coverage ("fold change") bigWigs;
+    * ``truth.bw``: the noiseless profile; ``sites.tsv``: the planted sites (``chrom, start,
+      end, motif, strand, center, height, noise_sd``; 0-based half-open ``start``-``end`` of the
+      instance on the forward strand, ``height`` 0 for decoys).
+
+    Generative model, per chromosome:
+
+    * the first ``telomere_n`` bases are N (as hg38's chromosome ends): no data in any track;
+    * elsewhere i.i.d. bases with human composition (``LENTI_BACKGROUND``), and
+      Poisson(``site_rate`` per kb) motif instances drawn from ``data/human_motifs.meme``
+      (motif uniform, random strand, non-overlapping), each sampled from its PWM;
+    * noiseless profile (:func:`atac_profile`): ``baseline`` plus a Gaussian peak of sd
+      ``peak_sd`` bp centred on each site, of height ``ATAC_WEIGHTS[motif]`` (0 for decoys);
+    * replicate r: ``s_r * (baseline * u_r(x) + sum_i h_i a_ri peak_i(x))`` with a replicate scale
+      ``s_r ~ LogNormal(0, replicate_scale_sd)``, per-base background noise ``u_r(x) ~
+      Gamma(background_shape, 1 / background_shape)`` (mean 1) and per-site heights ``a_ri ~
+      LogNormal(0, noise_sd(motif))`` (``ATAC_SITE_NOISE``, default
+      ``ATAC_DEFAULT_SITE_NOISE``): non-negative, multiplicative like fold change;
+    * each replicate has ``gaps_per_replicate`` stretches of no data per chromosome (length
+      uniform in ``gap_length``), which the WiggleTools semantics count as 0; values are rounded
+      to 4 decimals.
+
+    The output is a deterministic function of the arguments. Returns counts: ``n_sites``,
+    ``n_accessible_sites`` (sites with a peak), ``n_bases``.
+    """
+    from degu.io.bigwig import write_bigwig, write_chrom_sizes
+
+    chromosomes = dict(ATAC_CHROMOSOMES if chromosomes is None else chromosomes)
+    errors = []
+    for c in ("chr8", "chr9"):
+        if c not in chromosomes:
+            errors.append(f"chromosomes must include {c} (the test and validation chromosomes)")
+    for c, n in chromosomes.items():
+        if not re.fullmatch(r"chr[A-Za-z0-9_]+", str(c)):
+            errors.append(f"chromosome name {c!r} must look like chr1, chrX or chrUn_x")
+        if int(n) != n or n < telomere_n + 1000:
+            errors.append(f"chromosome {c} must be an integer of at least telomere_n + 1000 bp, got {n!r}")
+    if int(n_replicates) != n_replicates or not 2 <= n_replicates <= 20:
+        errors.append(f"n_replicates must be an integer from 2 to 20, got {n_replicates!r}")
+    if not site_rate >= 0 or not peak_sd > 0 or not baseline >= 0 or not background_shape > 0:
+        errors.append("need site_rate >= 0, peak_sd > 0, baseline >= 0 and background_shape > 0")
+    if not replicate_scale_sd >= 0 or telomere_n < 0 or gaps_per_replicate < 0:
+        errors.append("need replicate_scale_sd >= 0, telomere_n >= 0 and gaps_per_replicate >= 0")
+    if not 1 <= gap_length[0] <= gap_length[1]:
+        errors.append(f"gap_length must be (min, max) with 1 <= min <= max, got {gap_length!r}")
+    if errors:
+        raise DeguInputError("simulate_atac: " + "; ".join(errors))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    motifs = default_human_motifs()
+    cums = [np.cumsum(m.pwm, axis=1) for m in motifs]
+    rng_seq, rng_sites, rng_noise, rng_gaps = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    )
+    scales = np.exp(replicate_scale_sd * rng_noise.standard_normal(n_replicates))
+
+    fasta: list[str] = []
+    truth: dict[str, np.ndarray] = {}
+    reps: list[dict[str, np.ndarray]] = [{} for _ in range(n_replicates)]
+    site_rows = []
+    for chrom, n in chromosomes.items():
+        n = int(n)
+        seq = rng_seq.choice(4, size=n, p=LENTI_BACKGROUND).astype(np.int8)
+        seq[:telomere_n] = -1
+        occupied = np.zeros(n, dtype=bool)
+        occupied[:telomere_n] = True
+        sites = []
+        for _ in range(rng_sites.poisson(site_rate * (n - telomere_n) / 1000)):
+            k = int(rng_sites.integers(len(motifs)))
+            motif, width = motifs[k], len(motifs[k].pwm)
+            start = _free_start(rng_sites, occupied, width)
+            if start is None:
+                continue
+            site = (rng_sites.random(width)[:, None] >= cums[k][:, :3]).sum(axis=1)
+            strand = "+" if rng_sites.random() < 0.5 else "-"
+            if strand == "-":
+                site = 3 - site[::-1]
+            seq[start : start + width] = site
+            occupied[start : start + width] = True
+            sites.append((start, motif.name, strand, width))
+        sites.sort()
+        text = "".join(np.array(list("ACGTN"))[np.where(seq < 0, 4, seq)])
+        fasta += _fasta_lines(chrom, text)
+        centers = [s + w / 2 for s, _, _, w in sites]
+        heights = [ATAC_WEIGHTS.get(m, 0.0) for _, m, _, _ in sites]
+        noise_sd = [ATAC_SITE_NOISE.get(m, ATAC_DEFAULT_SITE_NOISE) for _, m, _, _ in sites]
+        clean = atac_profile(n, list(zip(centers, heights, strict=True)), baseline=baseline, peak_sd=peak_sd)
+        clean[:telomere_n] = np.nan
+        truth[chrom] = clean.astype(np.float32)
+        for (start, m, strand, w), c, h, sd in zip(sites, centers, heights, noise_sd, strict=True):
+            site_rows.append(
+                {
+                    "chrom": chrom,
+                    "start": start,
+                    "end": start + w,
+                    "motif": m,
+                    "strand": strand,
+                    "center": c,
+                    "height": h,
+                    "noise_sd": sd,
+                }
+            )
+        for r in range(n_replicates):
+            amp = np.exp(np.asarray(noise_sd) * rng_noise.standard_normal(len(sites)))
+            peaks = atac_profile(
+                n,
+                [(c, h * a) for c, h, a in zip(centers, heights, amp, strict=True)],
+                baseline=0.0,
+                peak_sd=peak_sd,
+            )
+            bg = rng_noise.gamma(background_shape, 1.0 / background_shape, size=n)
+            y = scales[r] * (baseline * bg + peaks)
+            y[:telomere_n] = np.nan
+            for _ in range(gaps_per_replicate):
+                g = int(rng_gaps.integers(gap_length[0], gap_length[1] + 1))
+                a = int(rng_gaps.integers(telomere_n, max(telomere_n + 1, n - g)))
+                y[a : a + g] = np.nan
+            reps[r][chrom] = np.round(y, 4).astype(np.float32)
+    with atomic_path(out_dir / "genome.fa") as tmp:
+        Path(tmp).write_text("\n".join(fasta) + "\n")
+    write_chrom_sizes(out_dir / "chrom.sizes", chromosomes)
+    for r in range(n_replicates):
+        write_bigwig(out_dir / f"rep{r + 1}.bw", reps[r], chromosomes)
+    write_bigwig(out_dir / "truth.bw", truth, chromosomes)
+    with atomic_path(out_dir / "sites.tsv") as tmp:
+        cols = ["chrom", "start", "end", "motif", "strand", "center", "height", "noise_sd"]
+        pd.DataFrame(site_rows, columns=cols).to_csv(tmp, sep="\t", index=False, lineterminator="\n")
+    return {
+        "n_sites": len(site_rows),
+        "n_accessible_sites": sum(1 for s in site_rows if s["height"] > 0),
+        "n_bases": int(sum(chromosomes.values())),
+    }

@@ -3,9 +3,11 @@
 ==================  =====================================================================
 module              what it holds
 ==================  =====================================================================
-``architectures``   ``build_model`` (registry ``ARCHITECTURES``: deepstarr, residualbind),
+``architectures``   ``build_model`` (registry ``ARCHITECTURES``: deepstarr, residualbind,
+                    cnn_task_base),
                     ``load_model`` (Keras safe mode)
-``heads``           ``HeadLayout``: a model's outputs as named heads; decoding raw outputs
+``heads``           ``HeadLayout``: a model's outputs as named heads; decoding raw outputs;
+                    ``profile_layout`` of profile teachers and students
 ``layers``          custom Keras layers a saved model may hold (``Unstandardize``)
 ``bundle``          a model file with its ``degu.json`` metadata: write, read, validate, load
 ``training``        fit, fine-tune, predict, save

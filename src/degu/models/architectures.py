@@ -11,6 +11,9 @@ input and 2 outputs it has 624,738 parameters; a distilled student has 2N output
 (activity per task, then epistemic std per task).
 
 ``residualbind`` (lentiMPRA) follows the paper's Methods; see :func:`build_residualbind`.
+
+``cnn_task_base`` (ATAC-seq profiles) is GOPHER's base-resolution CNN; see
+:func:`build_cnn_task_base`.
 """
 
 from __future__ import annotations
@@ -143,7 +146,116 @@ def build_residualbind(
     return keras.Model(inputs, outputs, name=name)
 
 
-ARCHITECTURES = {"deepstarr": build_deepstarr, "residualbind": build_residualbind}
+CNN_TASK_BASE_DEFAULTS: dict[str, Any] = {
+    "conv_filters": [192, 256, 512],
+    "conv_kernels": [19, 7, 7],
+    "pool_sizes": [8, 4, 4],
+    "conv_dropouts": [0.1, 0.1, 0.2],
+    "dense_units": 256,
+    "dense_dropout": 0.3,
+    "bottleneck": 8,
+    "output_length": None,  # None: the input length (base resolution)
+    "bottleneck_dropout": 0.1,
+    "profile_filters": 256,
+    "profile_kernel": 7,
+    "profile_dropout": 0.2,
+    "head_filters": 64,
+    "head_kernel": 7,
+    "head_dropout": 0.1,
+    "bn_momentum": 0.99,
+}
+
+
+def build_cnn_task_base(
+    input_length: int, n_outputs: int, name: str = "cnn_task_base", **params: Any
+) -> keras.Model:
+    """CNN-task-base (ATAC-seq profiles, Supp Fig 1): GOPHER's ``conv_profile_task_base`` as the
+    paper's Methods describe it, defaults in ``CNN_TASK_BASE_DEFAULTS``.
+
+    1. three conv blocks, i = 1..3: Conv1D(``conv_filters[i]``, ``conv_kernels[i]``, 'same') -> BN
+       -> ReLU -> MaxPool(``pool_sizes[i]``) -> Dropout(``conv_dropouts[i]``)
+       (192 k19 pool 8 drop 0.1; 256 k7 pool 4 drop 0.1; 512 k7 pool 4 drop 0.2)
+    2. Flatten -> Dense(256) -> BN -> ReLU -> Dropout(0.3)
+    3. Dense(``output_length`` * ``bottleneck``) -> BN -> ReLU -> Reshape(output_length,
+       bottleneck) -> Dropout(0.1) (the bottleneck rescaled to base resolution; bottleneck 8)
+    4. Conv1D(256, 7, 'same') -> BN -> ReLU -> Dropout(0.2)
+    5. one head per output channel: Conv1D(64, 7, 'same') -> BN -> ReLU -> Dropout(0.1) ->
+       Dense(1, softplus) per position; the heads concatenated on the last axis.
+
+    Output: (batch, ``output_length``, ``n_outputs``), non-negative (softplus), in the project's
+    head layout (:class:`degu.models.heads.HeadLayout` with ``length=output_length``): a teacher
+    has heads [mean, aleatoric] (the replicate mean and std tracks), a DEGU student [mean,
+    aleatoric, epistemic] (``degu.models.heads.profile_layout``), each head with one column per
+    task, every column its own head block as in GOPHER. The builder only counts columns.
+
+    Input length: the model sees the training crop, not the 3072-bp bin. GOPHER builds it with
+    ``input_shape = (2048, 4)`` and ``output_shape = (2048, tasks)`` and the paper trains on a random
+    2048-bp window of each bin (validation and test: the centre window), so ``input_length`` is the
+    crop length (2048 for the paper) and ``output_length`` defaults to it. The pools use 'valid'
+    padding: 2048 bp become 2048/8/4/4 = 16 positions x 512 channels = 8,192 features before the
+    dense layers, so the parameter count depends on the input length; ``input_length`` must be at
+    least the product of the pool sizes. All hidden activations are ReLU (paper; GOPHER makes the
+    first one a sweep parameter). Parameter counts (2048 bp in and out, defaults): 7,901,378 with
+    2 outputs, 8,016,451 with 3 (each head adds 115,073).
+    """
+    unknown = set(params) - set(CNN_TASK_BASE_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown CNN-task-base parameter(s): {sorted(unknown)}")
+    p = {**CNN_TASK_BASE_DEFAULTS, **params}
+    blocks = [p["conv_filters"], p["conv_kernels"], p["pool_sizes"], p["conv_dropouts"]]
+    if len({len(b) for b in blocks}) != 1 or not blocks[0]:
+        raise ValueError(
+            "conv_filters, conv_kernels, pool_sizes and conv_dropouts must be non-empty and equally long"
+        )
+    reduction = 1
+    for pool in p["pool_sizes"]:
+        reduction *= int(pool)
+    if input_length < reduction:
+        raise ValueError(
+            f"input_length {input_length} is shorter than the product of the pool sizes ({reduction})"
+        )
+    if int(n_outputs) < 1:
+        raise ValueError(f"n_outputs must be >= 1, got {n_outputs}")
+    out_len = int(p["output_length"] or input_length)
+    mom = p["bn_momentum"]
+
+    def block(x, filters, kernel, tag):
+        x = layers.Conv1D(filters, kernel, padding="same", name=tag)(x)
+        x = layers.BatchNormalization(momentum=mom, name=f"{tag}_bn")(x)
+        return layers.Activation("relu", name=f"{tag}_relu")(x)
+
+    inputs = keras.Input(shape=(input_length, 4), name="sequence")
+    x = inputs
+    for i, (filters, kernel, pool, drop) in enumerate(zip(*blocks, strict=True), start=1):
+        x = block(x, filters, kernel, f"conv{i}")
+        x = layers.MaxPooling1D(pool, name=f"conv{i}_pool")(x)
+        x = layers.Dropout(drop, name=f"conv{i}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(p["dense_units"], name="dense1")(x)
+    x = layers.BatchNormalization(momentum=mom, name="dense1_bn")(x)
+    x = layers.Activation("relu", name="dense1_relu")(x)
+    x = layers.Dropout(p["dense_dropout"], name="dense1_dropout")(x)
+    x = layers.Dense(out_len * p["bottleneck"], name="bottleneck")(x)
+    x = layers.BatchNormalization(momentum=mom, name="bottleneck_bn")(x)
+    x = layers.Activation("relu", name="bottleneck_relu")(x)
+    x = layers.Reshape((out_len, p["bottleneck"]), name="bottleneck_reshape")(x)
+    x = layers.Dropout(p["bottleneck_dropout"], name="bottleneck_dropout")(x)
+    x = block(x, p["profile_filters"], p["profile_kernel"], "profile_conv")
+    x = layers.Dropout(p["profile_dropout"], name="profile_dropout")(x)
+    heads = []
+    for k in range(int(n_outputs)):
+        h = block(x, p["head_filters"], p["head_kernel"], f"head{k}_conv")
+        h = layers.Dropout(p["head_dropout"], name=f"head{k}_dropout")(h)
+        heads.append(layers.Dense(1, activation="softplus", name=f"head{k}_output")(h))
+    outputs = heads[0] if len(heads) == 1 else layers.Concatenate(axis=-1, name="output")(heads)
+    return keras.Model(inputs, outputs, name=name)
+
+
+ARCHITECTURES = {
+    "deepstarr": build_deepstarr,
+    "residualbind": build_residualbind,
+    "cnn_task_base": build_cnn_task_base,
+}
 
 
 def build_model(

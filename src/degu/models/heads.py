@@ -210,6 +210,21 @@ def teacher_layout(width: int, tasks) -> HeadLayout:
     return HeadLayout(heads, tasks)
 
 
+#: heads of base-resolution profile models (CNN-task-base, ATAC-seq): a teacher predicts the
+#: replicate mean and std tracks; a DEGU student the ensemble's mean, mean aleatoric and std
+#: (epistemic) tracks, in the paper's order
+PROFILE_TEACHER_HEADS = ("mean", "aleatoric")
+PROFILE_STUDENT_HEADS = ("mean", "aleatoric", "epistemic")
+
+
+def profile_layout(role: str, tasks, length: int) -> HeadLayout:
+    """The (length, heads x tasks) output layout of a profile ``teacher`` or ``student``."""
+    heads = {"teacher": PROFILE_TEACHER_HEADS, "student": PROFILE_STUDENT_HEADS}.get(role)
+    if heads is None:
+        raise ValueError(f"profile role must be 'teacher' or 'student', got {role!r}")
+    return HeadLayout(heads, tuple(tasks), int(length))
+
+
 def prediction_layout(attrs: Mapping) -> HeadLayout:
     """The layout recorded in a predictions file's attributes (``heads``, ``tasks``, JSON lists).
 
