@@ -312,7 +312,9 @@ def test_robustness_defaults_are_the_papers(schema, test_config):
             "key 'datasets.k562.fractions': must contain 0.5 for variant_effects",
         ),
         (
-            lambda c: c["variant_effects"].update(methods=["standard", "dynamic_flip"], fig6_method="standard"),
+            lambda c: c["variant_effects"].update(
+                methods=["standard", "dynamic_flip"], fig6_method="standard"
+            ),
             "key 'variant_effects.methods': 'dynamic_flip' needs robustness.schemes.flip",
         ),
         (

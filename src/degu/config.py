@@ -312,8 +312,10 @@ def _variant_effects_problems(config: dict) -> list[str]:
                 "variant effects need a single-task (one cell type) dataset"
             )
         src = datasets.get(datasets[name].get("raw_from", name))
-        if src is not None and ve.get("source", "local") == "simulate" and not (
-            src.get("source") == "simulate" and src.get("assay") == "lentimpra"
+        if (
+            src is not None
+            and ve.get("source", "local") == "simulate"
+            and not (src.get("source") == "simulate" and src.get("assay") == "lentimpra")
         ):
             problems.append(
                 f"{key}.loci.{locus}.dataset': source simulate needs a simulated lentimpra dataset, "
