@@ -99,7 +99,7 @@ if VE_LOCI:
             variant_files=lambda wc: ve_variant_files(wc.locus),
             sheet=lambda wc: VE["sheet"],
             reference=ve_reference(),
-            element=lambda wc: VE_LOCI[wc.locus].get("element"),
+            element=lambda wc: VE_LOCI[wc.locus].get("element", wc.locus),
             edge=VE["edge"],
             index=VE["index"],
             models=lambda wc: ve_models(wc.locus),
