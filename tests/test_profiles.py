@@ -15,12 +15,29 @@ PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 SITE_VARS = ("DEGU_SLURM_PARTITION", "DEGU_SLURM_GPU_PARTITION", "DEGU_SLURM_ACCOUNT", "DEGU_SLURM_GPU_MODEL")
 
 
+def rule_bodies(text: str) -> dict[str, str]:
+    """{rule: its body} of a Snakefile's text: a rule at any indentation (rules inside an
+    `if`), its body the lines indented deeper than the `rule` line."""
+    bodies, lines = {}, text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)rule (\w+):", line)
+        if not m:
+            continue
+        indent, body = len(m.group(1)), []
+        for nxt in lines[i + 1 :]:
+            if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+                break
+            body.append(nxt)
+        bodies[m.group(2)] = "\n".join(body)
+    return bodies
+
+
 def gpu_rules() -> set[str]:
     """Rules whose `resources:` declare `gpu=`, read from the rule files' text (so a rule
     added in any workflow/rules/*.smk is covered without running Snakemake)."""
     rules = set()
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
-        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", smk.read_text(), re.M | re.S):
+        for name, body in rule_bodies(smk.read_text()).items():
             if re.search(r"^\s+gpu=", body, re.M):
                 rules.add(name)
     return rules
@@ -28,7 +45,15 @@ def gpu_rules() -> set[str]:
 
 def all_rules() -> set[str]:
     files = [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]
-    return {n for f in files for n in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
+    return {n for f in files for n in rule_bodies(f.read_text())}
+
+
+def test_rule_bodies_reads_indented_rules():
+    text = "rule a:\n    input:\n        'x'\n\nif X:\n\n    rule b:\n        resources:\n            gpu=1,\n\nrule c:\n    output:\n        'y'\n"
+    bodies = rule_bodies(text)
+    assert set(bodies) == {"a", "b", "c"}
+    assert "gpu=1" in bodies["b"] and "gpu" not in bodies["a"] + bodies["c"]
+    assert {"score_variants", "attribution_maps", "train_teacher"} <= gpu_rules()
 
 
 def parsed_profile(monkeypatch, **env) -> dict:
