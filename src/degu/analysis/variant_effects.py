@@ -20,6 +20,19 @@ import pandas as pd
 
 ALLELE_KINDS = ("ref", "alt", "effect")
 UNCERTAINTY_KINDS = ("total", "epistemic", "aleatoric")
+#: the pipeline's tables (degu.jobs.variant_effects writes them, degu.plots.variant_effects draws
+#: them): the std columns of one model x variant, every column of metrics/variant_predictions.csv,
+#: and the tidy metrics/variant_effects.csv
+STD_COLUMNS = (
+    *("ref_epistemic", "alt_epistemic", "ref_aleatoric", "alt_aleatoric", "ref_total", "alt_total"),
+    *("effect_epistemic", "effect_aleatoric", "effect_total"),
+)
+PREDICTION_COLUMNS = (
+    *("locus", "cell_type", "method", "seed", "variant", "chrom", "pos", "ref", "alt", "position"),
+    *("measured", "effect", "ref_activity", "alt_activity"),
+    *STD_COLUMNS,
+)
+SUMMARY_COLUMNS = ("locus", "cell_type", "method", "seed", "quantile", "metric", "value")
 
 
 def _task_column(est: dict, key: str, task_index: int, n: int) -> np.ndarray:

@@ -32,38 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from degu.analysis.variant_effects import PREDICTION_COLUMNS, STD_COLUMNS, SUMMARY_COLUMNS  # noqa: F401 (re-exported)
 from degu.errors import DeguInputError
 from degu.io.atomic import atomic_path
 
-#: per-model x variant columns of predictions.tsv / metrics/variant_predictions.csv
-STD_COLUMNS = (
-    "ref_epistemic",
-    "alt_epistemic",
-    "ref_aleatoric",
-    "alt_aleatoric",
-    "ref_total",
-    "alt_total",
-    "effect_epistemic",
-    "effect_aleatoric",
-    "effect_total",
-)
-PREDICTION_COLUMNS = (
-    "locus",
-    "cell_type",
-    "method",
-    "seed",
-    "variant",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "position",
-    "measured",
-    "effect",
-    "ref_activity",
-    "alt_activity",
-    *STD_COLUMNS,
-)
 WINDOW_COLUMNS = (
     "locus",
     "set",
@@ -77,7 +49,6 @@ WINDOW_COLUMNS = (
     "window_start",
     "window_index",
 )
-SUMMARY_COLUMNS = ("locus", "cell_type", "method", "seed", "quantile", "metric", "value")
 ENSEMBLE = "ensemble"
 
 

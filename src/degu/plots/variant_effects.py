@@ -42,6 +42,8 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from degu.analysis.variant_effects import PREDICTION_COLUMNS as _ANALYSIS_PREDICTION_COLUMNS
+from degu.analysis.variant_effects import SUMMARY_COLUMNS as _ANALYSIS_SUMMARY_COLUMNS
 from degu.plots.style import METHOD_STYLE, save_figure
 
 ALPHABET = ("A", "C", "G", "T")
@@ -73,32 +75,8 @@ HEADS = {
 }
 SCATTER_HEADS = ("alt_aleatoric", "alt_epistemic")
 
-SUMMARY_COLUMNS = ["locus", "cell_type", "method", "seed", "quantile", "metric", "value"]
-PREDICTION_COLUMNS = [
-    "locus",
-    "cell_type",
-    "method",
-    "seed",
-    "variant",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "position",
-    "measured",
-    "effect",
-    "ref_activity",
-    "alt_activity",
-    "ref_epistemic",
-    "alt_epistemic",
-    "ref_aleatoric",
-    "alt_aleatoric",
-    "ref_total",
-    "alt_total",
-    "effect_epistemic",
-    "effect_aleatoric",
-    "effect_total",
-]
+SUMMARY_COLUMNS = list(_ANALYSIS_SUMMARY_COLUMNS)
+PREDICTION_COLUMNS = list(_ANALYSIS_PREDICTION_COLUMNS)
 TEXT_COLUMNS = ("locus", "cell_type", "method", "metric", "variant", "chrom", "ref", "alt")
 INT_COLUMNS = ("seed", "pos", "position")
 # Columns of the plotted tables: boxes and lines (Supp. Figs. 13, 15), variants (Supp. Fig. 14),
