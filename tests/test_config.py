@@ -341,6 +341,17 @@ def test_robustness_defaults_are_the_papers(schema, test_config):
             lambda c: c["variant_effects"].update(sheet="{set}_{locus}"),
             "key 'variant_effects.sheet': only for an .xlsx file",
         ),
+        (
+            lambda c: c["variant_effects"]["reference"].update(source="local", path="hg19.fa"),
+            "key 'variant_effects.reference.source': simulated loci need the simulated reference (simulate), not local",
+        ),
+        (
+            lambda c: (
+                c["variant_effects"].update(source="local", local_dir="cagi5"),
+                c["variant_effects"]["reference"].update(source="download", manifest="m.tsv", file="hg19.fa"),
+            ),
+            "key 'variant_effects.reference.file': a downloaded genome must be a .gz FASTA",
+        ),
     ],
 )
 def test_variant_effects_cross_field_errors(test_config, schema, edit, message):

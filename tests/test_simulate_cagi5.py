@@ -154,3 +154,28 @@ def test_cli_writes_the_same_files(sim, tmp_path, capsys):
     assert capsys.readouterr().err == (
         "degu: error: --locus 'SIMK562': give NAME=CELL_TYPE, e.g. SIMK562=K562\n"
     )
+
+
+def test_the_genome_index_is_written_once_and_read_back(sim, tmp_path):
+    """The workflow indexes the simulated genome in the job that writes it
+    (degu.io.variants.index_fasta), so parallel scoring jobs only read the index."""
+    import shutil
+
+    from degu.io.variants import GenomeReference, index_fasta
+
+    out, _ = sim
+    fa = tmp_path / "genome.fa"
+    shutil.copy(out / "genome.fa", fa)
+    fai = index_fasta(fa)
+    lines = [ln.split("\t") for ln in fai.read_text().splitlines()]
+    assert [(n, int(length), int(bases), int(width)) for n, length, _, bases, width in lines] == [
+        ("chr1", 1000, 60, 61),
+        ("chr2", 1000, 60, 61),
+    ]
+    before = fai.stat().st_mtime_ns
+    ref = GenomeReference(fa)
+    assert ref.fetch(ref.resolve("1"), 0, 10) == _genome(fa)["chr1"][:10]
+    assert fai.stat().st_mtime_ns == before  # not rebuilt
+    (tmp_path / "bad.fa").write_text(">chr1\nACGT\nAC\nACGT\n")
+    with pytest.raises(DeguInputError, match=r"bad.fa: cannot index the FASTA"):
+        index_fasta(tmp_path / "bad.fa")

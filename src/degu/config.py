@@ -345,6 +345,14 @@ def _variant_effects_problems(config: dict) -> list[str]:
     rsrc = ref.get("source", "simulate")
     if rsrc == "simulate" and ve.get("source", "local") != "simulate":
         problems.append(f"{key}.reference.source': simulate needs variant_effects.source simulate")
+    if rsrc != "simulate" and ve.get("source", "local") == "simulate":
+        problems.append(
+            f"{key}.reference.source': simulated loci need the simulated reference (simulate), not {rsrc}"
+        )
+    if rsrc == "download" and not str(ref.get("file", "")).endswith(".gz"):
+        problems.append(
+            f"{key}.reference.file': a downloaded genome must be a .gz FASTA (it is decompressed for pyfaidx)"
+        )
     if rsrc == "download" and (
         ref.get("kind", "genome") != "genome" or not ref.get("manifest") or not ref.get("file")
     ):

@@ -402,6 +402,12 @@ def score_locus_job(
         elif not scored["status"].equals(windows["status"]):  # same geometry for every model
             raise DeguInputError(f"{paths[0]}: its input length or adaptors differ from {runs[0][2][0]}")
         ok = (scored["status"] == "ok").to_numpy()
+        if not ok.any():  # a wrong genome build or element table: fail, not an empty result
+            raise DeguInputError(
+                f"{reference['path']}: no variant of locus {locus} could be scored ("
+                + ", ".join(f"{k} {v}" for k, v in scored.attrs["counts"].items() if v)
+                + "); is it the reference the variants' coordinates refer to?"
+            )
         table = pd.DataFrame(
             {
                 "locus": locus,

@@ -423,6 +423,19 @@ class Span:
     end: int
 
 
+def index_fasta(path) -> Path:
+    """Write the pyfaidx index ``<path>.fai`` of a genome FASTA once, in the job that writes
+    the FASTA, so that jobs reading it in parallel never build (and overwrite) it at the same
+    time. Returns the index's path."""
+    import pyfaidx
+
+    try:
+        pyfaidx.Faidx(str(path)).close()
+    except (pyfaidx.FastaIndexingError, ValueError, OSError) as exc:
+        raise DeguInputError(f"{path}: cannot index the FASTA ({exc})") from None
+    return Path(f"{path}.fai")
+
+
 class GenomeReference:
     """A genome FASTA read through pyfaidx (one open file for all variants).
 

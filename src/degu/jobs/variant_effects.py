@@ -164,7 +164,7 @@ def variant_effects_metrics_job(
     quantiles = sorted({float(q) for q in quantiles} | {1.0})
     preds, wins, rows = [], [], []
     for locus, e in loci.items():
-        pred = pd.read_csv(e["predictions"], sep="\t", dtype={"chrom": str})
+        pred = pd.read_csv(e["predictions"], sep="\t", dtype={"chrom": str, "seed": "Int64"})
         win = pd.read_csv(e["windows"], sep="\t", dtype={"chrom": str})
         truth = None
         if e.get("truth"):

@@ -71,18 +71,21 @@ def ve_truth(locus):
     return variant_raw("cagi5_truth.tsv") if VE["source"] == "simulate" else None
 
 
-def existing(paths):
-    """The user-provided files that exist: a missing one is not an input, so that a dry run
-    works before the files are in place; the job then stops with a one-line error."""
-    return [p for p in paths if VE["source"] == "simulate" or os.path.exists(p)]
+def existing(paths, user_provided):
+    """Inputs; of user-provided files only those that exist, so that a dry run works before
+    the files are in place (the job then stops with a one-line error naming the file).
+    """
+    return [p for p in paths if not user_provided or os.path.exists(p)]
 
 
 def ve_score_inputs(wc):
     models = [p for by_seed in ve_models(wc.locus).values() for p in by_seed.values()]
     ref = ve_reference()["path"]
     return {
-        "variants": existing(sorted(set(ve_variant_files(wc.locus).values()))),
-        "reference": existing([ref]) if VE["reference"]["source"] == "local" else [ref],
+        "variants": existing(
+            sorted(set(ve_variant_files(wc.locus).values())), VE["source"] == "local"
+        ),
+        "reference": existing([ref], VE["reference"]["source"] == "local"),
         "models": sorted(set(models) | set(ve_ensemble(wc.locus))),
     }
 
