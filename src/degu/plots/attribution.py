@@ -27,7 +27,7 @@ import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from degu.plots.style import METHOD_STYLE, save_figure
+from degu.plots.style import METHOD_STYLE, checked_table, save_figure
 
 ALPHABET = ("A", "C", "G", "T")
 GROUPS = ("standard", "distilled")  # the two groups of individual models compared
@@ -89,16 +89,7 @@ TEXT_COLUMNS = ("dataset", "task", "method", "attribution", "metric", "panel", "
 
 def _checked(table: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
     """``table`` with its columns checked, integer columns as Int64 and names as text."""
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"attribution {name} table lacks columns {missing}")
-    table = table[columns].copy()
-    for c in columns:
-        if c in INT_COLUMNS:
-            table[c] = table[c].astype("Int64")
-        elif c in TEXT_COLUMNS:  # e.g. a task named 1 is the text "1"
-            table[c] = table[c].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
-    return table
+    return checked_table(table, columns, f"attribution {name}", text=TEXT_COLUMNS, ints=INT_COLUMNS)
 
 
 def _key_text(key) -> str:

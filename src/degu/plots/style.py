@@ -40,3 +40,36 @@ def save_figure(fig, table: pd.DataFrame, stem: str | os.PathLike) -> dict[str, 
     out["csv"] = stem.with_suffix(".csv")
     plt.close(fig)
     return out
+
+
+def checked_table(
+    table: pd.DataFrame,
+    columns: list[str],
+    what: str,
+    *,
+    text: tuple[str, ...],
+    ints: tuple[str, ...],
+    numbers: bool = False,
+) -> pd.DataFrame:
+    """``table[columns]`` with the columns checked, shared by the figure families that read
+    tables with text keys: a missing column is a one-line ValueError naming ``what`` (e.g.
+    "attribution summary"); ``text`` columns become text (a task or chromosome named 1 is the
+    text "1"), ``ints`` Int64; with ``numbers`` every other column must be numeric (floats), and
+    a column that is not is a one-line ValueError too."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what} table lacks columns {missing}")
+    table = table[columns].copy()
+    for c in columns:
+        if c in text:
+            table[c] = table[c].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+        elif c in ints and not numbers:
+            table[c] = table[c].astype("Int64")
+        elif numbers:
+            try:
+                values = pd.to_numeric(table[c])
+                table[c] = values.astype("Int64") if c in ints else values.astype(float)
+            except (TypeError, ValueError):
+                kind = "integers" if c in ints else "numbers"
+                raise ValueError(f"{what} table: column {c!r} holds values that are not {kind}") from None
+    return table

@@ -44,7 +44,7 @@ from matplotlib.patches import Patch
 
 from degu.analysis.variant_effects import PREDICTION_COLUMNS as _ANALYSIS_PREDICTION_COLUMNS
 from degu.analysis.variant_effects import SUMMARY_COLUMNS as _ANALYSIS_SUMMARY_COLUMNS
-from degu.plots.style import METHOD_STYLE, save_figure
+from degu.plots.style import METHOD_STYLE, checked_table, save_figure
 
 ALPHABET = ("A", "C", "G", "T")
 CORRELATIONS = ("pearson", "spearman")
@@ -110,29 +110,11 @@ VARIANT_COLUMNS = [
 FIG6_COLUMNS = [*BOX_COLUMNS[:-2], *VARIANT_COLUMNS[5:-2], "metric", "value"]
 
 
-def _text(value):
-    return None if pd.isna(value) else str(value)
-
-
 def _checked(table: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
     """``table`` with its columns checked: names as text, integers as Int64, the rest as floats."""
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"variant_effects {name} table lacks columns {missing}")
-    table = table[columns].copy()
-    for c in columns:
-        if c in TEXT_COLUMNS:  # e.g. chromosome 1 is the text "1"
-            table[c] = table[c].map(_text).astype(object)
-            continue
-        try:
-            values = pd.to_numeric(table[c])
-            table[c] = values.astype("Int64") if c in INT_COLUMNS else values.astype(float)
-        except (TypeError, ValueError):
-            kind = "integers" if c in INT_COLUMNS else "numbers"
-            raise ValueError(
-                f"variant_effects {name} table: column {c!r} holds values that are not {kind}"
-            ) from None
-    return table
+    return checked_table(
+        table, columns, f"variant_effects {name}", text=TEXT_COLUMNS, ints=INT_COLUMNS, numbers=True
+    )
 
 
 def _repeated(table: pd.DataFrame, key: list[str], name: str) -> None:
