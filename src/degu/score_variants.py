@@ -379,6 +379,7 @@ def score_locus_job(
         ENSEMBLE,
         PREDICTION_COLUMNS,
         STD_COLUMNS,
+        WINDOW_COLUMNS,
         read_locus_variants,
         write_table,
     )
@@ -442,7 +443,7 @@ def score_locus_job(
             "window_start": windows["window_start"].to_numpy(),
             "window_index": windows["window_index"].to_numpy(),
         }
-    )
+    )[list(WINDOW_COLUMNS)]
     preds = pd.concat(tables, ignore_index=True)[list(PREDICTION_COLUMNS)]
     preds["seed"] = preds["seed"].astype("Int64")
     write_table(win, out_windows)
