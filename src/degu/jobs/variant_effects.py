@@ -46,6 +46,7 @@ WINDOW_COLUMNS = (
     "alt",
     "value",
     "status",
+    "edge",
     "window_start",
     "window_index",
 )
