@@ -157,6 +157,33 @@ def optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=cfg.learning_rate)
 
 
+def training_callbacks(net: keras.Model, cfg: TrainConfig, x_precise_bn: np.ndarray | None = None) -> list:
+    """The callbacks of standard training: LR x ``lr_decay_factor`` after ``lr_decay_patience``
+    stalled epochs, early stopping after ``early_stopping_patience`` (best weights restored), and
+    with ``cfg.precise_bn`` > 0 and training inputs ``x_precise_bn``, :class:`PreciseBatchNorm`
+    before every validation pass (first, so the validation pass sees its statistics)."""
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=cfg.early_stopping_patience, restore_best_weights=True, verbose=0
+        )
+    ]
+    if cfg.precise_bn > 0 and x_precise_bn is not None:
+        callbacks.insert(0, PreciseBatchNorm(net, x_precise_bn, cfg.precise_bn))
+    if cfg.lr_decay_factor < 1.0:
+        callbacks.insert(
+            0,
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss",
+                factor=cfg.lr_decay_factor,
+                patience=cfg.lr_decay_patience,
+                min_lr=cfg.min_learning_rate,
+                min_delta=0.0,  # the same notion of "improvement" as early stopping
+                verbose=0,
+            ),
+        )
+    return callbacks
+
+
 def fit(
     model: keras.Model,
     x_train: np.ndarray,
@@ -182,25 +209,7 @@ def fit(
     if augment is not None or labeller is not None:
         model = AugmentedTrainer(model, augment=augment, labeller=labeller)
     model.compile(optimizer=optimizer(cfg), loss=loss, jit_compile=False)
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=cfg.early_stopping_patience, restore_best_weights=True, verbose=0
-        )
-    ]
-    if cfg.precise_bn > 0:  # first, so the validation pass sees the recomputed statistics
-        callbacks.insert(0, PreciseBatchNorm(net, x_train, cfg.precise_bn))
-    if cfg.lr_decay_factor < 1.0:
-        callbacks.insert(
-            0,
-            keras.callbacks.ReduceLROnPlateau(
-                monitor="val_loss",
-                factor=cfg.lr_decay_factor,
-                patience=cfg.lr_decay_patience,
-                min_lr=cfg.min_learning_rate,
-                min_delta=0.0,  # the same notion of "improvement" as early stopping
-                verbose=0,
-            ),
-        )
+    callbacks = training_callbacks(net, cfg, x_train if cfg.precise_bn > 0 else None)
     callbacks += list(extra_callbacks or [])
     hist = model.fit(
         x_train.astype(np.float32),
