@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -228,3 +229,102 @@ def extract_member(archive, member: str, dest) -> Path:
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise DeguInputError(f"{archive}: cannot read the archive (truncated or corrupt?): {exc}") from exc
     return dest
+
+
+# ------------------------------------------------------------------ ENCODE experiment metadata
+
+ENCODE_URL = "https://www.encodeproject.org"
+
+
+def encode_manifest(
+    experiment_json: dict,
+    *,
+    experiment: str,
+    output_type: str = "fold change over control",
+    assembly: str = "GRCh38",
+    n_replicates: int = 3,
+    file_format: str = "bigWig",
+    url: str = ENCODE_URL,
+    where: str = "ENCODE metadata",
+) -> pd.DataFrame:
+    """The download manifest (``file, url, md5, zenodo_record``; files ``rep1.bw`` ..) of one
+    ENCODE experiment's per-replicate files, chosen from its metadata JSON
+    (``<url>/experiments/<experiment>/?format=json``, field ``files``): status ``released``,
+    the given ``output_type``, ``assembly`` and ``file_format``, and exactly one biological
+    replicate each (pooled files are skipped). Where a replicate has several such files, those
+    marked ``preferred_default`` (ENCODE's default analysis) are kept. Every replicate must end
+    with exactly one file and there must be ``n_replicates`` of them; otherwise a one-line error
+    names the experiment and the accessions found. ``rep<i>`` follows the biological replicate
+    numbers in increasing order."""
+    if experiment_json.get("accession") != experiment:
+        raise DeguInputError(
+            f"{where}: accession is {experiment_json.get('accession')!r}, expected {experiment!r}"
+        )
+    by_rep: dict[int, list[dict]] = {}
+    for f in experiment_json.get("files", []):
+        if not isinstance(f, dict):
+            continue
+        reps = f.get("biological_replicates") or []
+        if (
+            f.get("status") == "released"
+            and f.get("output_type") == output_type
+            and f.get("assembly") == assembly
+            and f.get("file_format") == file_format
+            and len(reps) == 1
+        ):
+            by_rep.setdefault(int(reps[0]), []).append(f)
+    for rep, files in by_rep.items():
+        if len(files) > 1:
+            preferred = [f for f in files if f.get("preferred_default")]
+            by_rep[rep] = preferred or files
+    found = {rep: [f.get("accession") for f in files] for rep, files in sorted(by_rep.items())}
+    ambiguous = {rep: acc for rep, acc in found.items() if len(acc) != 1}
+    if ambiguous or len(found) != int(n_replicates):
+        raise DeguInputError(
+            f"{where}: {experiment} has {len(found)} biological replicate(s) with a released "
+            f"'{output_type}' {file_format} on {assembly} ({found or 'none'}); expected {n_replicates} "
+            "with one file each"
+        )
+    rows = []
+    for i, (rep, (f,)) in enumerate(sorted(by_rep.items()), start=1):
+        md5, href = f.get("md5sum", ""), f.get("href", "")
+        if not re.fullmatch(r"[0-9a-f]{32}", str(md5)) or not str(href).startswith("/"):
+            raise DeguInputError(f"{where}: file {f.get('accession')} lacks an md5sum or a download href")
+        rows.append(
+            {
+                "file": f"rep{i}.bw",
+                "url": url.rstrip("/") + href,
+                "md5": md5,
+                "zenodo_record": "",
+                "accession": f.get("accession", ""),
+                "biological_replicate": rep,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def resolve_encode(
+    out_manifest, *, experiment: str, url: str = ENCODE_URL, timeout: float = 60, **choice
+) -> pd.DataFrame:
+    """Fetch an ENCODE experiment's metadata and write :func:`encode_manifest` (TSV,
+    atomically) to ``out_manifest``; the chosen accessions are logged and kept in the manifest."""
+    meta_url = f"{url.rstrip('/')}/experiments/{experiment}/?format=json"
+    try:
+        response = requests.get(meta_url, headers={"Accept": "application/json"}, timeout=timeout)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise DownloadError(f"{meta_url}: cannot read the experiment metadata: {exc}") from exc
+    table = encode_manifest(data, experiment=experiment, url=url, where=meta_url, **choice)
+    for row in table.itertuples():
+        log.info(
+            "%s: %s = %s (biological replicate %d, md5 %s)",
+            experiment,
+            row.file,
+            row.accession,
+            row.biological_replicate,
+            row.md5,
+        )
+    with atomic_path(out_manifest) as tmp:
+        table.to_csv(tmp, sep="\t", index=False)
+    return table
