@@ -115,6 +115,26 @@ def _validate_config(args) -> None:
 
 
 def _predict(args) -> None:
+    profile = [args.bed, args.fasta, args.bigwig]
+    if any(v is not None for v in profile):
+        if args.input is not None or not all(v is not None for v in profile):
+            raise DeguInputError(
+                "degu predict: give --input (sequences), or --bed, --fasta and --bigwig together (profile models)"
+            )
+        from degu.predict_profiles import predict_regions
+
+        done = predict_regions(
+            args.model, args.bed, args.fasta, args.bigwig, batch_size=args.batch_size, threads=args.threads
+        )
+        print(
+            f"degu predict: {done['regions']} regions ({done['bases']} bp) -> {', '.join(done['files'])}",
+            file=sys.stderr,
+        )
+        return
+    if args.input is None:
+        raise DeguInputError(
+            "degu predict: give --input (sequences), or --bed, --fasta and --bigwig (profile models)"
+        )
     from degu.predict import predict_file
 
     summary = predict_file(
@@ -208,10 +228,14 @@ def _model_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
     p.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
 
 
-def _model_and_input_arguments(p: argparse.ArgumentParser, ensemble_help: str) -> None:
+def _model_and_input_arguments(
+    p: argparse.ArgumentParser, ensemble_help: str, input_required: bool = True
+) -> None:
     """The options ``degu predict`` and ``degu attribute`` share: models, input and threads."""
     _model_arguments(p, ensemble_help)
-    p.add_argument("--input", required=True, help="FASTA, or a .tsv/.csv table with id and sequence columns")
+    p.add_argument(
+        "--input", required=input_required, help="FASTA, or a .tsv/.csv table with id and sequence columns"
+    )
     p.add_argument("--id-column", default=None, help="table input: id column (default: id, name or seq_id)")
     p.add_argument(
         "--sequence-column", default=None, help="table input: sequence column (default: sequence or seq)"
@@ -300,7 +324,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="One row per sequence: activity, epistemic/aleatoric/total std and the interval "
         "before and after the bundle's conformal scale (docs/predict.md).",
     )
-    _model_and_input_arguments(pr, "repeat for an ensemble (or give a pipeline ensemble bundle)")
+    _model_and_input_arguments(
+        pr, "repeat for an ensemble (or give a pipeline ensemble bundle)", input_required=False
+    )
+    pr.add_argument("--bed", default=None, help="profile models: regions to predict (BED, 0-based)")
+    pr.add_argument("--fasta", default=None, help="profile models: the genome FASTA of the regions")
+    pr.add_argument(
+        "--bigwig",
+        default=None,
+        metavar="PREFIX",
+        help="profile models: write PREFIX.<kind>.bw (mean, aleatoric, epistemic) (docs/atac.md)",
+    )
     pr.add_argument(
         "--out", default=None, help="output table (.tsv; .csv for commas); default: standard output"
     )
