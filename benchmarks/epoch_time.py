@@ -22,7 +22,14 @@ Cost model per job (n = training sequences of the fraction, v/t = validation/tes
   EvoAug models:                             training with epochs + the fine-tune epochs
   dynamic-augmentation students:             training + per epoch M * n / predict_rate (labels)
   shifted test sets / OOD predictions:       models * 4 levels * t / predict_rate
+  ATAC (CNN-task-base, 2048-bp windows; hg38 bin counts ATAC_SIZES, estimated):
+    profile model:                           epochs * (n / train_rate + v / predict_rate) + t / predict_rate
+    ensemble tracks:                         teachers * 2 windows * (n + v + t) / predict_rate
+    attribution:                             models * 3 * n_sequences / predict_rate
   every job:                                 + --job-overhead-s (start-up, loading data)
+
+With the config's ATAC datasets, CNN-task-base is measured too (paper width, Poisson loss, batch
+100; --profile-train-seqs windows); a --rates file without it leaves the ATAC jobs unpriced.
 """
 
 from __future__ import annotations
@@ -53,6 +60,13 @@ SIZES = {
     "lentimpra_hepg2_aleatoric": (111_000, 13_900, 13_900),
 }
 MODELS = {"deepstarr": (249, 2), "residualbind": (230, 2)}
+# CNN-task-base (ATAC-seq profiles): a 2048-bp window in, 2048 x 2 out (teacher: mean, std).
+PROFILE_MODEL = ("cnn_task_base", 2048, 2)
+# hg38 in 3072-bp bins (training: every primary chromosome but chr8, chr9 and chrY; validation
+# chr9; test chr8), minus roughly the N-only bins. Estimated from the chromosome sizes, not
+# counted (no hg38 on the development machine).
+ATAC_SIZES = (850_000, 38_000, 47_000)
+PROFILE_RULES = {"train_atac_model", "atac_ensemble_tracks", "atac_attribution"}
 TRAINING_RULES = {
     "train_teacher",
     "train_student",
@@ -107,6 +121,34 @@ def measure(
     return {"params": int(model.count_params()), "train_seq_s": train_rate, "predict_seq_s": predict_rate}
 
 
+def measure_profile(train_seqs: int, predict_seqs: int, threads: int | None, deterministic: bool) -> dict:
+    """Sequences/s of CNN-task-base (paper width, 2048 bp, 2 output tracks): training with the
+    Poisson loss at batch 100, and prediction, after a warm-up."""
+    import keras
+    import numpy as np
+
+    from degu.models import build_model
+    from degu.runtime import setup_tensorflow
+
+    setup_tensorflow(0, threads=threads, deterministic=deterministic)
+    name, length, outputs = PROFILE_MODEL
+    rng = np.random.default_rng(0)
+    n = max(train_seqs, predict_seqs, 100)
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(n, length))]
+    y = rng.gamma(2.0, 1.0, size=(n, length, outputs)).astype(np.float32)
+    model = build_model(name, length, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="poisson", jit_compile=False)
+    model.fit(x[:100], y[:100], batch_size=100, epochs=1, verbose=0)  # warm-up
+    t = time.perf_counter()
+    model.fit(x[:train_seqs], y[:train_seqs], batch_size=100, epochs=1, verbose=0)
+    train_rate = train_seqs / (time.perf_counter() - t)
+    model.predict(x[:100], batch_size=100, verbose=0)  # warm-up
+    t = time.perf_counter()
+    model.predict(x[:predict_seqs], batch_size=100, verbose=0)
+    predict_rate = predict_seqs / (time.perf_counter() - t)
+    return {"params": int(model.count_params()), "train_seq_s": train_rate, "predict_seq_s": predict_rate}
+
+
 def dry_run_jobs(configfile: Path) -> list[tuple[str, dict[str, str]]]:
     """(rule, wildcards) of every job of the config's dry-run."""
     with tempfile.TemporaryDirectory() as work:
@@ -135,7 +177,24 @@ def estimate(
     n_shifts = 1 + len(config.get("robustness", {}).get("shifts", {"small": 0, "moderate": 0, "large": 0}))
     passes = config["uncertainty"]["mc_dropout_passes"]
     out: dict[str, list] = defaultdict(lambda: [0, 0.0])
+    atac = config.get("atac", {})
     for rule, wc in jobs:
+        if rule in PROFILE_RULES and PROFILE_MODEL[0] in rates:
+            train_rate, predict_rate = (
+                rates[PROFILE_MODEL[0]]["train_seq_s"],
+                rates[PROFILE_MODEL[0]]["predict_seq_s"],
+            )
+            n_train, n_val, n_test = ATAC_SIZES
+            if rule == "train_atac_model":
+                seconds = mean_epochs * (n_train / train_rate + n_val / predict_rate) + n_test / predict_rate
+            elif rule == "atac_ensemble_tracks":  # every bin from two windows, by every teacher
+                seconds = atac.get("teachers", {}).get("n", 10) * 2 * sum(ATAC_SIZES) / predict_rate
+            else:  # saliency (~3 predictions' cost) of every model on n_sequences bins
+                n_models = atac.get("teachers", {}).get("n", 10) + atac.get("students", {}).get("n", 10)
+                seconds = n_models * 3 * atac.get("attribution", {}).get("n_sequences", 1000) / predict_rate
+            out[rule][0] += 1
+            out[rule][1] += (seconds + overhead_s) / 3600
+            continue
         if rule not in TRAINING_RULES | LABEL_RULES | OOD_RULES | {"mc_dropout"}:
             continue
         arch = config["datasets"][wc["dataset"]]["architecture"]
@@ -170,6 +229,10 @@ def main(argv=None) -> None:
     ap.add_argument("--config", type=Path, default=REPO / "config" / "config.yaml")
     ap.add_argument("--train-seqs", type=int, default=3000, help="sequences timed per training measurement")
     ap.add_argument("--predict-seqs", type=int, default=10000)
+    ap.add_argument(
+        "--profile-train-seqs", type=int, default=300, help="CNN-task-base windows timed in training"
+    )
+    ap.add_argument("--profile-predict-seqs", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)")
     ap.add_argument("--mean-epochs", type=float, default=30, help="assumed mean epochs until early stopping")
     ap.add_argument("--job-overhead-s", type=float, default=60)
@@ -190,6 +253,13 @@ def main(argv=None) -> None:
             )
             for arch in MODELS
         }
+        if config.get("atac", {}).get("datasets"):
+            rates[PROFILE_MODEL[0]] = measure_profile(
+                args.profile_train_seqs,
+                args.profile_predict_seqs,
+                args.threads,
+                bool(config["deterministic"]),
+            )
         rates["device"] = device_name()
         if args.save:
             args.save.write_text(json.dumps(rates, indent=2) + "\n")
@@ -202,6 +272,11 @@ def main(argv=None) -> None:
         full = max(SIZES[d][0] for d, c in config["datasets"].items() if c["architecture"] == arch)
         print(
             f"{arch:<13} {r['params']:>10,} {r['train_seq_s']:>12,.0f} {r['predict_seq_s']:>14,.0f} {full / r['train_seq_s']:>24,.0f}"
+        )
+    if PROFILE_MODEL[0] in rates:
+        r = rates[PROFILE_MODEL[0]]
+        print(
+            f"{PROFILE_MODEL[0]:<13} {r['params']:>10,} {r['train_seq_s']:>12,.1f} {r['predict_seq_s']:>14,.1f} {ATAC_SIZES[0] / r['train_seq_s']:>24,.0f}"
         )
     jobs = dry_run_jobs(args.config)
     print(

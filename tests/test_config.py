@@ -368,3 +368,54 @@ def test_variant_effects_schema_names_the_key(test_config, schema):
     cfg["variant_effects"]["stratify"] = {"kind": "both"}
     with pytest.raises(DeguInputError, match=r"variant_effects\.stratify\.kind"):
         validate_config(cfg, schema)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["atac"]["datasets"]["simatac"].update(source="local"),
+            "key 'atac.datasets.simatac.replicates': required with source local",
+        ),
+        (
+            lambda c: c["atac"]["datasets"]["simatac"].update(source="encode"),
+            "key 'atac.datasets.simatac.genome_manifest': required with source encode",
+        ),
+        (
+            lambda c: c["atac"]["datasets"]["simatac"].update(genome="hg38.fa"),
+            "key 'atac.datasets.simatac.genome': not used with source simulate",
+        ),
+        (
+            lambda c: c["atac"].update(crop=800),
+            "key 'atac.datasets.simatac': crop 800 must lie between half the bin size and the bin size (384-768)",
+        ),
+        (
+            lambda c: c["atac"]["model_params"].update(pool_sizes=[8, 8, 16]),
+            "key 'atac.datasets.simatac': crop 512 is shorter than the product of the pool sizes [8, 8, 16] (1024)",
+        ),
+        (
+            lambda c: (
+                c["atac"].update(engine="wiggletools"),
+                c["atac"]["datasets"]["simatac"].update(
+                    source="local", replicates=["a.bw", "b.bigwig.gz"], genome="g.fa"
+                ),
+                c["atac"]["datasets"]["simatac"].pop("simulate"),
+            ),
+            "key 'atac.datasets.simatac.replicates': 'b.bigwig.gz' must end in .bw, .bigWig or .bigwig for WiggleTools",
+        ),
+    ],
+)
+def test_atac_cross_field_errors(test_config, schema, edit, message):
+    cfg = copy.deepcopy(test_config)
+    validate_config(cfg, schema)
+    edit(cfg)
+    with pytest.raises(DeguInputError) as exc:
+        _check(cfg, schema)
+    assert message in str(exc.value)
+
+
+def test_atac_schema_names_the_key(test_config, schema):
+    cfg = copy.deepcopy(test_config)
+    cfg["atac"]["datasets"]["simatac"]["tasks"] = ["A", "B"]
+    with pytest.raises(DeguInputError, match=r"atac\.datasets\.simatac\.tasks"):
+        validate_config(cfg, schema)

@@ -159,7 +159,7 @@ def outputs(d, figure):
 
 def test_registry_lists_every_figure_once_by_family():
     assert sorted(f for figs in FAMILIES.values() for f in figs) == sorted(FIGURES)
-    assert len(FIGURES) == 21
+    assert len(FIGURES) == 22
     assert FAMILIES["calibration"] == ("fig5c", "fig5d", "supp_fig8", "supp_fig11", "supp_fig12")
     for family, figs in FAMILIES.items():
         for name in figs:  # each figure is the function of its name in its family's module
@@ -185,9 +185,14 @@ def test_plots_import_is_light_and_never_reaches_jobs_or_tensorflow():
 
 
 # the attribution and variant-effect figures read several different tables:
-# tests/test_plots_attribution.py, tests/test_plots_variant_effects.py
+# tests/test_plots_attribution.py, tests/test_plots_variant_effects.py, tests/test_plots_atac.py
 @pytest.mark.parametrize(
-    "figure", [f for f in FIGURES if f not in (*FAMILIES["attribution"], *FAMILIES["variant_effects"])]
+    "figure",
+    [
+        f
+        for f in FIGURES
+        if f not in (*FAMILIES["attribution"], *FAMILIES["variant_effects"], *FAMILIES["atac"])
+    ],
 )
 def test_each_figure_writes_pdf_png_and_the_plotted_table(figure, tables, tmp_path):
     table = draw(figure, tables[figure], outputs(tmp_path, figure), main_dataset="a", alpha=0.05)

@@ -18,7 +18,12 @@ from degu.plots import FAMILIES, FIGURES
 REPORT_DIR = REPO / "workflow" / "report"
 # the paper's results section of each figure (the report's categories) and its name there
 SECTIONS = {
-    "1. Predictive performance": {"fig2": "Fig. 2", "supp_fig2": "Supp. Fig. 2", "supp_fig3": "Supp. Fig. 3"},
+    "1. Predictive performance": {
+        "fig2": "Fig. 2",
+        "supp_fig1": "Supp. Fig. 1",
+        "supp_fig2": "Supp. Fig. 2",
+        "supp_fig3": "Supp. Fig. 3",
+    },
     "2. Covariate shift": {"fig3": "Fig. 3b,c", "supp_fig4": "Supp. Fig. 4", "supp_fig5": "Supp. Fig. 5"},
     "3. Attribution": {
         "fig4": "Fig. 4",

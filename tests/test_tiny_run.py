@@ -362,6 +362,7 @@ def test_tiny_run_training_health(tiny_run):
     health = pd.read_csv(tiny_run / "metrics" / "training.csv")
     assert list(health.columns) == TRAINING_COLUMNS
     n_models = len(list((tiny_run / "models").glob("*/*/*/*/predictions.h5")))
+    n_models += len(list((tiny_run / "atac").glob("*/models/*/*/predictions.h5")))  # profile models
     assert len(health) == n_models and not health.duplicated(["dataset", "fraction", "model", "seed"]).any()
     learners = health[health.method != "dynamic_shuffle"]
     assert (learners.best_epoch > 1).all() and (health.best_epoch <= health.stopped_epoch).all()
@@ -552,3 +553,64 @@ def test_tiny_run_variant_effects(tiny_run, tmp_path):
             cli[col].to_numpy(), mine.loc[cli["id"], col].to_numpy(), rtol=1e-6, atol=1e-7
         )
     assert (cli["value"].to_numpy() == mine.loc[cli["id"], "measured"].to_numpy()).all()
+
+
+# ---------------------------------------------------------------- ATAC-seq profiles (issue 14)
+
+
+@pytest.mark.workflow
+def test_tiny_run_atac_profiles(tiny_run, tmp_path):
+    """Supp. Fig. 1 on the simulated ATAC-seq set: the ensemble's bigWigs cover exactly the
+    dataset's bins, the metrics table is recomputed from the models' saved predictions, the
+    students' dataset holds the ensemble's tracks, and the ensemble learns (its whole-chromosome
+    r is recorded in tests/expected/tiny_atac.csv, quoted in docs/atac.md, to +-0.02)."""
+    from degu.assays.profiles import read_profile_rows
+    from degu.io import hdf5
+    from degu.io.bigwig import chrom_sizes, read_region
+
+    ds = tiny_run / "atac" / "simatac"
+    for ext in ("pdf", "png", "csv"):
+        assert (tiny_run / "figures" / f"supp_fig1.{ext}").stat().st_size > 100
+    teacher_h5, student_h5 = ds / "teacher_dataset.h5", ds / "student_dataset.h5"
+    test = read_profile_rows(teacher_h5, "Test")
+    ids = test["ids"].astype(str)
+    tracks = {k: ds / "ensemble" / f"{k}.bw" for k in ("mean", "aleatoric", "epistemic")}
+    assert chrom_sizes(tracks["mean"])["chr8"] == 60_000
+    # every base of every test bin has a value; the first 4,000 bases (N, no bin) have none
+    chr8 = {k: read_region(p, "chr8") for k, p in tracks.items()}
+    starts = sorted(int(i.split(":")[1].split("-")[0]) for i in ids)
+    covered = np.zeros(60_000, bool)
+    for s in starts:
+        covered[s : s + 768] = True
+    for k, v in chr8.items():
+        assert np.isfinite(v[covered]).all() and np.isnan(v[~covered]).all(), k
+        assert (v[covered] >= 0).all(), k
+    # the students' dataset is the same bins with the ensemble's tracks as targets
+    stud = read_profile_rows(student_h5, "Test")
+    assert stud["ids"].astype(str).tolist() == ids.tolist()
+    for row in (0, len(ids) - 1):
+        s0 = int(ids[row].split(":")[1].split("-")[0])
+        np.testing.assert_allclose(stud["epistemic"][row, :, 0], chr8["epistemic"][s0 : s0 + 768], rtol=1e-6)
+    # metrics recomputed from the saved predictions (centre windows, concatenated in genome order)
+    table = pd.read_csv(tiny_run / "metrics" / "atac.csv")
+    order = np.argsort([int(i.split(":")[1].split("-")[0]) for i in ids])
+    obs = test["y"][:, 128:640, 0][order].ravel()
+    preds = {
+        s: hdf5.read_arrays(ds / "models" / "teacher" / f"seed{s}" / "predictions.h5")["Test/pred"]
+        for s in (0, 1, 2)
+    }
+    for s, p in preds.items():
+        r = np.corrcoef(p[order][..., 0].ravel().astype(np.float64), obs)[0, 1]
+        got = table[(table.method == "standard") & (table["head"] == "mean") & (table.seed == s)][
+            "value"
+        ].item()
+        assert got == pytest.approx(r, abs=1e-9)
+    ens = np.mean([p[order][..., 0].astype(np.float64) for p in preds.values()], axis=0).ravel()
+    got = table.query("method == 'ensemble' and head == 'mean'")["value"].item()
+    assert got == pytest.approx(np.corrcoef(ens, obs)[0, 1], abs=1e-9)
+    expected = pd.read_csv(REPO / "tests" / "expected" / "tiny_atac.csv")
+    for row in expected.itertuples():
+        got = table[(table.method == row.method) & (table["head"] == row.head) & table.seed.isna()]
+        assert abs(got["value"].item() - row.value) <= 0.02, (row, got)
+    attr = pd.read_csv(tiny_run / "metrics" / "atac_attribution.csv")
+    assert set(attr["metric"]) == {"rmse", "variability"} and len(attr) == 3 + 2 + 2

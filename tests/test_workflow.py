@@ -81,6 +81,25 @@ VARIANT_EFFECTS_COUNTS = {
     "variant_effects_metrics": 1,
     "variant_effects_figures": 1,
 }
+# ATAC-seq profiles (Supp. Fig. 1): the ENCODE metadata resolved into a manifest, 3 replicate
+# bigWigs and hg38 downloaded (+ decompressed), chromosome sizes and WiggleTools tracks, the
+# teachers' and the students' datasets, 10 teachers + 10 students, the ensemble's bigWigs, one
+# metrics table, the attribution job and its table, one figure job.
+ATAC_COUNTS = {
+    "resolve_atac_encode": 1,
+    "download_atac_replicate": 3,
+    "download_atac_genome": 1,
+    "decompress_atac_genome": 1,
+    "atac_chrom_sizes": 1,
+    "atac_tracks": 1,
+    "atac_dataset": 2,
+    "train_atac_model": 20,
+    "atac_ensemble_tracks": 1,
+    "atac_metrics": 1,
+    "atac_attribution": 1,
+    "atac_attribution_table": 1,
+    "atac_figures": 1,
+}
 # performance and training-health tables; fig2, fig5a, fig5b (one job) and fig5c, fig5d, supp_fig8,
 # supp_fig11, supp_fig12 (one job)
 SHARED_COUNTS = {
@@ -97,6 +116,7 @@ PARTS = (
     ENSEMBLE_SIZE_COUNTS,
     ATTRIBUTION_COUNTS,
     VARIANT_EFFECTS_COUNTS,
+    ATAC_COUNTS,
     SHARED_COUNTS,
 )
 PAPER_COUNTS = {k: sum(part.get(k, 0) for part in PARTS) for part in PARTS for k in part}
@@ -108,7 +128,7 @@ def test_paper_config_dry_run_job_counts(tmp_path):
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
-    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 913
+    assert counts.pop("total") == sum(PAPER_COUNTS.values()) == 948
     assert counts == PAPER_COUNTS
     assert sum(ROBUSTNESS_COUNTS.values()) + sum(ENSEMBLE_SIZE_COUNTS.values()) == 163
 
@@ -121,6 +141,7 @@ def test_paper_config_robustness_part_dry_run(tmp_path):
     cfg["uncertainty"].pop("main_dataset")
     del cfg["attribution"]
     del cfg["variant_effects"]
+    del cfg["atac"]
     path = tmp_path / "starr.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
@@ -147,7 +168,7 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
     ensemble even though the covariate-shift block (robustness.distill_from) is gone."""
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     del cfg["datasets"]["deepstarr"]
-    del cfg["robustness"], cfg["ensemble_size"], cfg["attribution"]
+    del cfg["robustness"], cfg["ensemble_size"], cfg["attribution"], cfg["atac"]
     path = tmp_path / "lenti.yaml"
     path.write_text(yaml.safe_dump(cfg))
     res = run_snakemake(["-n", "--configfile", str(path), "--directory", str(tmp_path)])
@@ -160,6 +181,42 @@ def test_paper_config_lentimpra_part_dry_run(tmp_path):
         assert f"results/paper/figures/{f}.pdf" in res.stdout
     assert "results/paper/labels/lentimpra_k562_aleatoric/frac1.0/ensemble.h5" in res.stdout
     assert "evoaug_ensemble" not in res.stdout
+
+
+def test_paper_config_atac_tracks_dry_run(tmp_path):
+    """The ATAC tracks of the paper config, printing the shell commands: the WiggleTools engine
+    runs exactly the paper's commands (mean and population stddev as bedGraph, then
+    bedGraphToBigWig) on the three replicates chosen from ENCODE's metadata, in the conda
+    environment envs/wiggletools.yaml. (The whole ATAC part's job counts: ATAC_COUNTS above.)"""
+    d = "results/paper/atac/a549"
+    target = f"{d}/tracks/replicates.mean.bw"
+    res = run_snakemake(
+        ["-n", "-p", target, "--configfile", str(REPO / "config" / "config.yaml"), "--directory", str(tmp_path)]
+    )
+    assert res.returncode == 0, res.stderr + res.stdout
+    counts = job_stats(res.stdout)
+    assert counts == {
+        "resolve_atac_encode": 1,
+        "download_atac_replicate": 3,
+        "atac_chrom_sizes": 1,
+        "atac_tracks": 1,
+        "total": 6,
+    }
+    reps = " ".join(f"{d}/raw/rep{i}.bw" for i in (1, 2, 3))
+    t = f"{d}/tracks/replicates"
+    expected = (
+        f"(wiggletools write_bg {t}.mean.bedGraph mean {reps} && "
+        f"wiggletools write_bg {t}.std.bedGraph stddev {reps} && "
+        f"bedGraphToBigWig {t}.mean.bedGraph {t}.chrom.sizes {t}.mean.bw && "
+        f"bedGraphToBigWig {t}.std.bedGraph {t}.chrom.sizes {t}.std.bw) "
+        "> results/paper/logs/atac_tracks/a549.log 2>&1"
+    )
+    assert expected in res.stdout
+    rules = (REPO / "workflow" / "rules" / "atac.smk").read_text()
+    assert '"../../envs/wiggletools.yaml"' in rules
+    env = yaml.safe_load((REPO / "envs" / "wiggletools.yaml").read_text())
+    assert "bioconda" in env["channels"]
+    assert {d.split("=")[0] for d in env["dependencies"]} == {"wiggletools", "ucsc-bedgraphtobigwig"}
 
 
 def test_default_config_is_the_paper_config():

@@ -254,6 +254,7 @@ def check_datasets(config: dict, source: str = "config") -> None:
     problems += _robustness_problems(config)
     problems += _attribution_problems(config)
     problems += _variant_effects_problems(config)
+    problems += _atac_problems(config)
     problems += _path_problems(config)
     problems += _split_problems(config)
     main = config.get("uncertainty", {}).get("main_dataset")
@@ -285,6 +286,52 @@ def _attribution_problems(config: dict) -> list[str]:
         for block in ("teachers", "students"):
             if config[block]["n"] < 2:
                 problems.append(f"key '{block}.n': attribution needs at least 2 (variability across seeds)")
+    return problems
+
+
+def _atac_problems(config: dict) -> list[str]:
+    """Checks of the atac block: each source's files, a window that fits the bins (and that two
+    windows cover a bin, for the ensemble's tracks), the CNN-task-base pools."""
+    atac = config.get("atac", {})
+    problems = []
+    for name, entry in atac.get("datasets", {}).items():
+        key = f"key 'atac.datasets.{name}"
+        source = entry["source"]
+        need = {"encode": ("encode", "genome_manifest"), "local": ("replicates", "genome"), "simulate": ()}[
+            source
+        ]
+        for k in need:
+            if k not in entry:
+                problems.append(f"{key}.{k}': required with source {source}")
+        allowed = {
+            "encode": {"encode", "genome_manifest"},
+            "local": {"replicates", "genome"},
+            "simulate": {"simulate"},
+        }
+        others = {"encode", "genome_manifest", "replicates", "genome", "simulate"} - allowed[source]
+        for k in sorted(others & set(entry)):  # (genome_file has a default: not checked)
+            problems.append(f"{key}.{k}': not used with source {source}")
+        if source == "local" and atac.get("engine") == "wiggletools":
+            for r in entry.get("replicates", []):
+                if not str(r).endswith((".bw", ".bigWig", ".bigwig")):
+                    problems.append(
+                        f"{key}.replicates': {r!r} must end in .bw, .bigWig or .bigwig for WiggleTools"
+                    )
+        size = {**atac.get("bins", {}), **entry.get("bins", {})}.get("size", 3072)
+        crop = entry.get("crop", atac.get("crop", 2048))
+        if not size / 2 <= crop <= size:
+            problems.append(
+                f"{key}': crop {crop} must lie between half the bin size and the bin size ({size / 2:g}-{size}) "
+                "so that two windows cover a bin"
+            )
+        pools = {**atac.get("model_params", {}), **entry.get("model_params", {})}.get("pool_sizes", [8, 4, 4])
+        product = 1
+        for p in pools:
+            product *= int(p)
+        if crop < product:
+            problems.append(
+                f"{key}': crop {crop} is shorter than the product of the pool sizes {pools} ({product})"
+            )
     return problems
 
 

@@ -43,6 +43,8 @@ ATTR_FR = fraction_key(ATTR["fraction"])
 VE = config["variant_effects"]  # CAGI5 variant effects (rules/variant_effects.smk)
 VE_LOCI = VE["loci"]
 VE_FR = fraction_key(VE["fraction"])
+ATAC = config["atac"]  # ATAC-seq profiles (rules/atac.smk)
+ATAC_DS = ATAC["datasets"]
 
 
 def alternatives(values):
@@ -94,9 +96,15 @@ def res_per_attempt(kind, key, default):
 
 
 def all_targets():
-    return [f"{OUT}/metrics/training.csv", *BUNDLE_TARGETS] + [
-        f"{OUT}/figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png", "csv")
-    ]
+    return (
+        [f"{OUT}/metrics/training.csv", *BUNDLE_TARGETS]
+        + [
+            f"{OUT}/figures/{fig}.{ext}"
+            for fig in FIGURES
+            for ext in ("pdf", "png", "csv")
+        ]
+        + [p for ds in ATAC_DS for ps in atac_ensemble_tracks(ds).values() for p in ps]
+    )
 
 
 # ----------------------------------------------- seeds and files shared by several stages

@@ -31,6 +31,8 @@ def figure_list():
             figs.append("supp_fig_attr_truth")
     if VE_LOCI:
         figs += ["fig6", "supp_fig13", "supp_fig14", "supp_fig15"]
+    if ATAC_DS:
+        figs.append("supp_fig1")
     return figs
 
 
@@ -64,6 +66,8 @@ def figure_inputs(figure):
         figure in FAMILIES["variant_effects"]
     ):  # degu.plots.variant_effects: summary, predictions
         return [at(VARIANT_EFFECTS_CSV), at(VARIANT_PREDICTIONS_CSV)]
+    if figure in FAMILIES["atac"]:  # degu.plots.atac.supp_fig1.tables
+        return [at(ATAC_CSV), at(ATAC_ATTRIBUTION_CSV)]
     return [f"{OUT}/metrics/calibration/{ds}.csv" for ds in calibrated_datasets()]
 
 
@@ -96,6 +100,7 @@ FIGURE_REPORT = {
     "supp_fig13": (VARIANT_EFFECTS, "Supp. Fig. 13"),
     "supp_fig14": (VARIANT_EFFECTS, "Supp. Fig. 14"),
     "supp_fig15": (VARIANT_EFFECTS, "Supp. Fig. 15"),
+    "supp_fig1": (PERFORMANCE, "Supp. Fig. 1"),
 }
 
 

@@ -154,3 +154,26 @@ if family_figures("variant_effects"):
             },
         script:
             "../scripts/figures.py"
+
+
+# Supp. Fig. 1: ATAC-seq profiles.
+if family_figures("atac"):
+
+    rule atac_figures:
+        input:
+            **family_inputs("atac"),
+        output:
+            **family_outputs("atac"),
+        log:
+            "results/{run}/logs/figures/atac.log",
+        conda:
+            "../../envs/degu.yaml"
+        threads: res("light", "threads", 1)
+        resources:
+            runtime=res_per_attempt("light", "runtime", 10),
+            mem_mb=res_per_attempt("light", "mem_mb", 4000),
+        params:
+            figures=family_figures("atac"),
+            options={},
+        script:
+            "../scripts/figures.py"

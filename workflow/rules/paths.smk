@@ -120,6 +120,19 @@ def variant_raw(name):
     return at(VARIANT_RAW, name=name)
 
 
+# ------------------------------------ atac/{profile}/ (ATAC-seq profiles, Supp. Fig. 1)
+ATAC_RAW = "results/{run}/atac/{profile}/raw/{name}"  # simulated or downloaded inputs
+ATAC_TRACK = "results/{run}/atac/{profile}/tracks/replicates.{kind}.bw"  # mean, std
+ATAC_TRACK_SIZES = "results/{run}/atac/{profile}/tracks/replicates.chrom.sizes"
+# {which}: teacher (replicate tracks) or student (the ensemble's tracks)
+ATAC_DATASET_H5 = "results/{run}/atac/{profile}/{which}_dataset.h5"
+ATAC_MODEL = "results/{run}/atac/{profile}/models/{role}/seed{seed}/{name}"
+ATAC_ATTRIBUTION = "results/{run}/atac/{profile}/attribution.csv"
+ATAC_ENSEMBLE_BW = (
+    "results/{run}/atac/{profile}/ensemble/{kind}.bw"  # mean, aleatoric, epistemic
+)
+
+
 # ------------------------------------------------------------------------- metrics tables
 PERFORMANCE_CSV = "results/{run}/metrics/performance.csv"
 CALIBRATION_CSV = "results/{run}/metrics/calibration/{dataset}.csv"
@@ -131,6 +144,8 @@ ATTRIBUTION_EXAMPLE_CSV = "results/{run}/metrics/attribution_example.csv"
 VARIANT_EFFECTS_CSV = "results/{run}/metrics/variant_effects.csv"
 VARIANT_PREDICTIONS_CSV = "results/{run}/metrics/variant_predictions.csv"
 VARIANT_WINDOWS_CSV = "results/{run}/metrics/variant_windows.csv"
+ATAC_CSV = "results/{run}/metrics/atac.csv"
+ATAC_ATTRIBUTION_CSV = "results/{run}/metrics/atac_attribution.csv"
 ATTRIBUTION_MOTIFS_CSV = "results/{run}/metrics/attribution_motifs.csv"
 
 

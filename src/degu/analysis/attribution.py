@@ -127,6 +127,33 @@ def saliency(model, x: np.ndarray, column: int, batch_size: int = 1000) -> np.nd
     return out
 
 
+def profile_saliency(model, x: np.ndarray, column: int, batch_size: int = 100) -> np.ndarray:
+    """Saliency of a profile model (outputs (N, L_out, C)): the gradient of the mean over output
+    positions of column ``column`` with respect to the one-hot input, i.e. the profile reduced
+    to a scalar by its mean (the ATAC-seq attribution analysis, Supp. Fig. 1b). Uncorrected maps
+    (N, L, 4) float32."""
+    import tensorflow as tf
+
+    x = _as_batch(x, model)
+    if len(model.output_shape) != 3:
+        raise ValueError(f"a profile model has outputs (N, L, C), this one {model.output_shape}")
+    if not 0 <= int(column) < model.output_shape[-1]:
+        raise ValueError(f"column {column} is out of range for {model.output_shape[-1]} output columns")
+    length = x.shape[1]
+
+    @tf.function(input_signature=[tf.TensorSpec((None, length, 4), tf.float32)], reduce_retracing=True)
+    def grad(xb):
+        with tf.GradientTape() as tape:
+            tape.watch(xb)
+            out = tf.reduce_mean(model(xb, training=False)[..., int(column)], axis=1)
+        return tape.gradient(out, xb)
+
+    out = np.empty(x.shape, dtype=np.float32)
+    for start in range(0, len(x), int(batch_size)):
+        out[start : start + int(batch_size)] = grad(tf.constant(x[start : start + int(batch_size)])).numpy()
+    return out
+
+
 def _is_silu(fn) -> bool:
     if fn is None:
         return False

@@ -113,7 +113,7 @@ def wiggletools_commands(
     return cmds
 
 
-def _union_sizes(replicates: Sequence[Path]) -> dict[str, int]:
+def union_chrom_sizes(replicates: Sequence[Path]) -> dict[str, int]:
     sizes: dict[str, int] = {}
     seen_in: dict[str, Path] = {}
     for r in replicates:
@@ -147,7 +147,7 @@ def replicate_tracks(
         raise DeguInputError(f"tracks: need at least 2 replicate bigWigs, got {len(reps)}")
     if int(block) < 1:
         raise ValueError(f"block must be >= 1, got {block}")
-    sizes = _union_sizes(reps)
+    sizes = union_chrom_sizes(reps)
     paths = track_paths(out_prefix)
     # every output goes to a temporary name first and all are renamed at the end: a failure
     # anywhere leaves none of them (and an earlier run's files untouched)

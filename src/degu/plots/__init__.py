@@ -13,6 +13,7 @@ module               figures                                              table(
                                                                           attribution_motifs.csv
 ``variant_effects``  fig6, supp_fig13, supp_fig14, supp_fig15             metrics/variant_effects.csv,
                                                                           variant_predictions.csv
+``atac``             supp_fig1                                            metrics/atac.csv
 ===================  ===================================================  ===============================
 
 ``style`` holds what they share (backend, colours, :func:`~degu.plots.style.save_figure`).
@@ -44,6 +45,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "ensemble_size": ("supp_fig3",),
     "attribution": ("fig4", "supp_fig6", "supp_fig7", "supp_fig_attr_truth"),
     "variant_effects": ("fig6", "supp_fig13", "supp_fig14", "supp_fig15"),
+    "atac": ("supp_fig1",),
 }
 FAMILY_OF = {fig: family for family, figs in FAMILIES.items() for fig in figs}
 # What a figure is written as, in this order (the figure rules list their outputs the same way).

@@ -20,5 +20,7 @@ def trained_models():
             out |= {(ENS_DS, FULL, p) for _, p in e["teachers"] + e["students"]}
     if VE_LOCI:
         out |= ve_trained_models()
+    if ATAC_DS:
+        out |= atac_trained_models()
     # only trained models: not ensemble label files or MC-dropout outputs
     return sorted(x for x in out if "/models/" in x[2])

@@ -1,0 +1,8 @@
+"""Snakemake script: replicate mean and std tracks, Python engine (WiggleTools' semantics)."""
+
+from degu.assays.tracks import replicate_tracks
+from degu.logs import redirect_to
+
+redirect_to(snakemake.log[0])
+prefix = snakemake.output.mean[: -len(".mean.bw")]
+print(replicate_tracks(list(snakemake.input.replicates), prefix))
