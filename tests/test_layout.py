@@ -24,6 +24,7 @@ LAYERS = {
     "plots": 6,
     "jobs": 7,
     "predict": 8,
+    "predict_profiles": 8,
     "attribute": 8,
     "score_variants": 8,
     "cli": 9,
@@ -41,7 +42,7 @@ PACKAGES = {
         "variants",
     },
     "assays": {"datasets", "download", "pairs", "profiles", "simulate", "splits", "tracks"},
-    "models": {"architectures", "augment", "bundle", "heads", "layers", "training"},
+    "models": {"architectures", "augment", "bundle", "heads", "layers", "profile_training", "training"},
     "uq": {"calibration", "distill", "ensemble", "metrics", "uncertainty"},
     "analysis": {"attribution", "kmer", "robustness", "variant_effects"},
 }
@@ -85,7 +86,17 @@ def test_packages_hold_their_modules():
         found = {p.stem for p in (SRC / package).glob("*.py")} - {"__init__"}
         assert found == modules, package
     flat = {p.stem for p in SRC.glob("*.py")} - {"__init__"}
-    assert flat == {"attribute", "cli", "config", "errors", "logs", "predict", "runtime", "score_variants"}
+    assert flat == {
+        "attribute",
+        "cli",
+        "config",
+        "errors",
+        "logs",
+        "predict",
+        "predict_profiles",
+        "runtime",
+        "score_variants",
+    }
 
 
 def test_imports_flow_one_way():
@@ -131,6 +142,8 @@ def test_back_edge_check_sees_lazy_and_package_imports():
         "degu.io.variants",
         "degu.analysis.variant_effects",
         "degu.score_variants",
+        "degu.predict_profiles",
+        "degu.jobs.profiles",
     ],
 )
 def test_importing_numpy_modules_does_not_load_tensorflow(modules):
