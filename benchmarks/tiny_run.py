@@ -171,7 +171,28 @@ def result_tables(results: Path) -> dict[str, pd.DataFrame]:
     ve_csv = results / "metrics" / "variant_effects.csv"
     if ve_csv.exists():
         out.update(variant_effect_tables(pd.read_csv(ve_csv)))
+    atac_csv = results / "metrics" / "atac.csv"
+    if atac_csv.exists():
+        out.update(
+            atac_tables(pd.read_csv(atac_csv), pd.read_csv(results / "metrics" / "atac_attribution.csv"))
+        )
     return out
+
+
+def atac_tables(m: pd.DataFrame, attr: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """docs/atac.md's tables from metrics/atac.csv and metrics/atac_attribution.csv."""
+    agg = m.groupby(["dataset", "task", "head", "method"], sort=False)["value"]
+    r = pd.DataFrame(
+        {"mean": agg.mean(), "per seed": agg.apply(lambda v: " / ".join(f"{x:.3f}" for x in v))}
+    ).round(3)
+    a = attr.groupby(["dataset", "task", "metric", "method"], sort=False)["value"]
+    t = pd.DataFrame(
+        {"mean": a.mean(), "per seed": a.apply(lambda v: " / ".join(f"{x:.4f}" for x in v))}
+    ).map(lambda v: float(f"{v:.3g}") if isinstance(v, float) else v)
+    return {
+        "ATAC: whole-test-chromosome Pearson r (head vs observed track; students' epistemic vs the ensemble std)": r,
+        "ATAC: attribution consistency (RMSE to the standard models' average map; variability across seeds)": t,
+    }
 
 
 def variant_effect_tables(s: pd.DataFrame) -> dict[str, pd.DataFrame]:
