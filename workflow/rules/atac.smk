@@ -232,11 +232,11 @@ if ATAC_DS:
             log_file("train_atac_model/{profile}/{role}/seed{seed}"),
         conda:
             "../../envs/degu.yaml"
-        threads: res("train", "threads", 1)
+        threads: res("atac", "threads", 1)
         resources:
-            gpu=res("train", "gpu", 1),
-            runtime=res_per_attempt("train", "runtime", 720),
-            mem_mb=res_per_attempt("train", "mem_mb", 32000),
+            gpu=res("atac", "gpu", 1),
+            runtime=res_per_attempt("atac", "runtime", 720),
+            mem_mb=res_per_attempt("atac", "mem_mb", 32000),
         params:
             crop=lambda wc: atac_entry(wc.profile)["crop"],
             model_params=lambda wc: atac_entry(wc.profile)["model_params"],
@@ -263,11 +263,11 @@ if ATAC_DS:
             log_file("atac_ensemble_tracks/{profile}"),
         conda:
             "../../envs/degu.yaml"
-        threads: res("labels", "threads", 1)
+        threads: res("atac", "threads", 1)
         resources:
-            gpu=res("labels", "gpu", 1),
-            runtime=res_per_attempt("labels", "runtime", 240),
-            mem_mb=res_per_attempt("labels", "mem_mb", 16000),
+            gpu=res("atac", "gpu", 1),
+            runtime=res_per_attempt("atac", "runtime", 240),
+            mem_mb=res_per_attempt("atac", "mem_mb", 16000),
         params:
             crop=lambda wc: atac_entry(wc.profile)["crop"],
             deterministic=config["deterministic"],
@@ -315,11 +315,11 @@ if ATAC_DS:
             log_file("atac_attribution/{profile}"),
         conda:
             "../../envs/degu.yaml"
-        threads: res("attribution", "threads", 1)
+        threads: res("atac", "threads", 1)
         resources:
-            gpu=res("attribution", "gpu", 1),
-            runtime=res_per_attempt("attribution", "runtime", 120),
-            mem_mb=res_per_attempt("attribution", "mem_mb", 16000),
+            gpu=res("atac", "gpu", 1),
+            runtime=res_per_attempt("atac", "runtime", 120),
+            mem_mb=res_per_attempt("atac", "mem_mb", 16000),
         params:
             teachers=lambda wc: atac_model_paths(wc.profile, "teacher"),
             students=lambda wc: atac_model_paths(wc.profile, "student"),
