@@ -419,3 +419,29 @@ def test_atac_schema_names_the_key(test_config, schema):
     cfg["atac"]["datasets"]["simatac"]["tasks"] = ["A", "B"]
     with pytest.raises(DeguInputError, match=r"atac\.datasets\.simatac\.tasks"):
         validate_config(cfg, schema)
+
+
+def test_atac_dataset_bins_override_only_what_they_name(test_config, schema):
+    """A dataset's own `bins` get no schema defaults: what it does not name comes from atac.bins
+    (the tiny config's 768-bp bins stay 768 when a dataset only moves its test chromosome)."""
+    cfg = copy.deepcopy(test_config)
+    cfg["atac"]["datasets"]["simatac"]["bins"] = {"test": ["chr2"]}
+    _check(cfg, schema)
+    assert cfg["atac"]["datasets"]["simatac"]["bins"] == {"test": ["chr2"]}
+    assert cfg["atac"]["bins"]["size"] == 768
+    # a partial atac.training keeps the paper's other settings
+    cfg = copy.deepcopy(test_config)
+    cfg["atac"]["training"] = {"max_epochs": 5}
+    _check(cfg, schema)
+    assert cfg["atac"]["training"] == {
+        "learning_rate": 0.001,
+        "batch_size": 100,
+        "max_epochs": 5,
+        "lr_decay_factor": 0.3,
+        "lr_decay_patience": 5,
+        "early_stopping_patience": 10,
+        "precise_bn": 0,
+    }
+    cfg["atac"]["model_params"] = {"conv_filter": [8]}
+    with pytest.raises(DeguInputError, match=r"atac\.model_params"):
+        _check(cfg, schema)

@@ -191,7 +191,15 @@ def test_paper_config_atac_tracks_dry_run(tmp_path):
     d = "results/paper/atac/a549"
     target = f"{d}/tracks/replicates.mean.bw"
     res = run_snakemake(
-        ["-n", "-p", target, "--configfile", str(REPO / "config" / "config.yaml"), "--directory", str(tmp_path)]
+        [
+            "-n",
+            "-p",
+            target,
+            "--configfile",
+            str(REPO / "config" / "config.yaml"),
+            "--directory",
+            str(tmp_path),
+        ]
     )
     assert res.returncode == 0, res.stderr + res.stdout
     counts = job_stats(res.stdout)
@@ -208,7 +216,8 @@ def test_paper_config_atac_tracks_dry_run(tmp_path):
         f"(wiggletools write_bg {t}.mean.bedGraph mean {reps} && "
         f"wiggletools write_bg {t}.std.bedGraph stddev {reps} && "
         f"bedGraphToBigWig {t}.mean.bedGraph {t}.chrom.sizes {t}.mean.bw && "
-        f"bedGraphToBigWig {t}.std.bedGraph {t}.chrom.sizes {t}.std.bw) "
+        f"bedGraphToBigWig {t}.std.bedGraph {t}.chrom.sizes {t}.std.bw && "
+        f"rm -f {t}.mean.bedGraph {t}.std.bedGraph) "
         "> results/paper/logs/atac_tracks/a549.log 2>&1"
     )
     assert expected in res.stdout
@@ -217,6 +226,30 @@ def test_paper_config_atac_tracks_dry_run(tmp_path):
     env = yaml.safe_load((REPO / "envs" / "wiggletools.yaml").read_text())
     assert "bioconda" in env["channels"]
     assert {d.split("=")[0] for d in env["dependencies"]} == {"wiggletools", "ucsc-bedgraphtobigwig"}
+
+
+def test_simulated_and_encode_atac_datasets_in_one_config(tmp_path):
+    """Each ATAC source's rules only match their own datasets: the tiny config plus an ENCODE
+    dataset builds one DAG (no ambiguity between simulate_atac and the download rules)."""
+    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    paper = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg["atac"]["datasets"]["a549"] = paper["atac"]["datasets"]["a549"]
+    path = tmp_path / "mixed.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    targets = [f"results/test/atac/{ds}/teacher_dataset.h5" for ds in ("simatac", "a549")]
+    res = run_snakemake(["-n", *targets, "--configfile", str(path), "--directory", str(tmp_path)])
+    assert res.returncode == 0, res.stderr + res.stdout
+    counts = job_stats(res.stdout)
+    assert counts == {
+        "simulate_atac": 1,
+        "resolve_atac_encode": 1,
+        "download_atac_replicate": 3,
+        "download_atac_genome": 1,
+        "decompress_atac_genome": 1,
+        "atac_tracks": 2,
+        "atac_dataset": 2,
+        "total": 11,
+    }
 
 
 def test_default_config_is_the_paper_config():

@@ -4,9 +4,13 @@ of a profile model (CNN-task-base, ATAC-seq) written as bigWigs.
 Each BED region (0-based, half-open; sorted or not, but not overlapping) is tiled with the
 model's window (``seq_len`` of its bundle, 2048 bp for the paper's models): windows start at the
 region's start and every ``seq_len`` bases after it, and the last one ends at the region's end
-(it overlaps its neighbour, whose values it replaces there); a region shorter than a window is
-predicted from the window centred on it. A window that would leave the chromosome is shifted
-inside it. N bases encode as all-zero rows, as in training.
+(where it overlaps its neighbour, the neighbour's values are kept); a region shorter than a
+window is predicted from the window centred on it. A window that would leave the chromosome is
+shifted inside it. N bases encode as all-zero rows, as in training. Windows are predicted and
+written ``batch_size`` at a time, so a whole chromosome needs little memory. (The pipeline's
+ensemble tracks cover each 3072-bp bin with two overlapping windows instead and keep every base
+at least 512 bp from a window edge: the two routes give slightly different values near window
+edges.)
 
 Tracks (``<PREFIX>.<kind>.bw``; ``<PREFIX>.<kind>.<task>.bw`` for multi-task models):
 
@@ -29,8 +33,8 @@ import numpy as np
 from degu.errors import DeguInputError
 
 
-def read_bed(path, sizes: dict[str, int]) -> list[tuple[str, int, int]]:
-    """Regions ``(chrom, start, end)`` of a BED file (first three columns; ``#``, ``track`` and
+def read_bed(path, sizes: dict[str, int]) -> list[tuple[str, int, int, int]]:
+    """Regions ``(chrom, start, end, line)`` of a BED file (first three columns; ``#``, ``track`` and
     ``browser`` lines skipped), sorted by chromosome and start. One-line errors name the line."""
     path = Path(path)
     if not path.is_file():
@@ -65,14 +69,15 @@ def read_bed(path, sizes: dict[str, int]) -> list[tuple[str, int, int]]:
             raise DeguInputError(
                 f"{path}:{b[3]}: region {b[0]}:{b[1]}-{b[2]} overlaps the region of line {a[3]}"
             )
-    return [(c, s, e) for c, s, e, _ in regions]
+    return regions
 
 
-def window_starts(start: int, end: int, window: int, chrom_size: int) -> list[int]:
-    """Starts of the windows that tile ``[start, end)`` (see the module docstring)."""
+def window_starts(start: int, end: int, window: int, chrom_size: int, where: str = "region") -> list[int]:
+    """Starts of the windows that tile ``[start, end)`` (see the module docstring); ``where``
+    names the region in errors."""
     if chrom_size < window:
         raise DeguInputError(
-            f"a chromosome of {chrom_size} bp is shorter than the model's {window}-bp window"
+            f"{where}: the chromosome ({chrom_size} bp) is shorter than the model's {window}-bp window"
         )
     if end - start <= window:
         starts = [start - (window - (end - start)) // 2]
@@ -125,39 +130,45 @@ def predict_regions(
     bases = 0
     with ExitStack() as stack:
         writers = {key: stack.enter_context(bigwig_writer(p, sizes)) for key, p in files.items()}
-        for chrom, start, end in regions:
-            starts = window_starts(start, end, window, sizes[chrom])
-            x = np.stack(
-                [
-                    encode_genome(str(genome[chrom][s : s + window]), f"{fasta}:{chrom}", s).astype(
-                        np.float32
-                    )
-                    for s in starts
-                ]
-            )
-            outs = []
-            for model, meta in loaded:
-                raw = np.concatenate(
+        for chrom, start, end, line in regions:
+            starts = window_starts(start, end, window, sizes[chrom], f"{bed}:{line}: {chrom}")
+            done = start  # the region is written left to right, each base once
+            for b in range(0, len(starts), batch_size):
+                batch = starts[b : b + batch_size]
+                x = np.stack(
                     [
-                        np.asarray(model.predict_on_batch(x[i : i + batch_size]), np.float32)
-                        for i in range(0, len(x), batch_size)
+                        encode_genome(str(genome[chrom][s : s + window]), f"{fasta}:{chrom}", s).astype(
+                            np.float32
+                        )
+                        for s in batch
                     ]
                 )
-                heads = list(meta["heads"])
-                outs.append({h: raw[..., k * len(tasks) : (k + 1) * len(tasks)] for k, h in enumerate(heads)})
-            if len(outs) == 1:
-                tracks = outs[0]
-            else:
-                means = np.stack([o["mean"] for o in outs]).astype(np.float64)
-                tracks = {"mean": means.mean(0), "epistemic": means.std(0, ddof=0)}
-                if "aleatoric" in kinds:
-                    tracks["aleatoric"] = np.stack([o["aleatoric"] for o in outs]).astype(np.float64).mean(0)
-            for kind in kinds:
-                region = np.full((end - start, len(tasks)), np.nan, np.float32)
-                for i, s in enumerate(starts):  # later windows replace earlier ones where they overlap
-                    a, b = max(s, start), min(s + window, end)
-                    region[a - start : b - start] = tracks[kind][i, a - s : b - s]
-                for j, task in enumerate(tasks):
-                    writers[kind, task].add_values(chrom, start, region[:, j])
+                tracks = _tracks(loaded, x, kinds, len(tasks))
+                for i, s in enumerate(batch):
+                    a, e = max(s, done), min(s + window, end)
+                    if e <= a:
+                        continue
+                    for kind in kinds:
+                        for j, task in enumerate(tasks):
+                            writers[kind, task].add_values(
+                                chrom, a, tracks[kind][i, a - s : e - s, j].astype(np.float32)
+                            )
+                    done = e
             bases += end - start
     return {"regions": len(regions), "bases": bases, "files": [str(p) for p in files.values()]}
+
+
+def _tracks(loaded, x: np.ndarray, kinds: list[str], n_tasks: int) -> dict[str, np.ndarray]:
+    """{kind: (B, L, T)} of one batch of windows: one model's heads, or the ensemble's mean,
+    epistemic (population std of the mean heads) and mean aleatoric."""
+    outs = []
+    for model, meta in loaded:
+        raw = np.asarray(model.predict_on_batch(x), np.float32)
+        outs.append({h: raw[..., k * n_tasks : (k + 1) * n_tasks] for k, h in enumerate(meta["heads"])})
+    if len(outs) == 1:
+        return outs[0]
+    means = np.stack([o["mean"] for o in outs]).astype(np.float64)
+    tracks = {"mean": means.mean(0), "epistemic": means.std(0, ddof=0)}
+    if "aleatoric" in kinds:
+        tracks["aleatoric"] = np.stack([o["aleatoric"] for o in outs]).astype(np.float64).mean(0)
+    return tracks

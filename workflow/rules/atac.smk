@@ -12,7 +12,7 @@ wildcard_constraints:
     role="teacher|student",
 
 
-if any(d["source"] == "simulate" for d in ATAC_DS.values()):
+if ATAC_SIMULATED:
 
     rule simulate_atac:
         """Simulated ATAC-seq in the real formats: genome FASTA, replicate bigWigs, the
@@ -26,9 +26,7 @@ if any(d["source"] == "simulate" for d in ATAC_DS.values()):
         log:
             log_file("simulate_atac/{profile}"),
         wildcard_constraints:
-            profile=alternatives(
-                [ds for ds, d in ATAC_DS.items() if d["source"] == "simulate"]
-            ),
+            profile=alternatives(ATAC_SIMULATED),
         conda:
             "../../envs/degu.yaml"
         threads: res("light", "threads", 1)
@@ -41,7 +39,7 @@ if any(d["source"] == "simulate" for d in ATAC_DS.values()):
             "../scripts/simulate_atac.py"
 
 
-if any(d["source"] == "encode" for d in ATAC_DS.values()):
+if ATAC_ENCODE:
 
     rule resolve_atac_encode:
         """The replicate bigWigs of an ENCODE experiment, chosen from its public metadata
@@ -51,6 +49,8 @@ if any(d["source"] == "encode" for d in ATAC_DS.values()):
             fill(ATAC_RAW, name="manifest.tsv"),
         log:
             log_file("resolve_atac_encode/{profile}"),
+        wildcard_constraints:
+            profile=alternatives(ATAC_ENCODE),
         retries: 2
         conda:
             "../../envs/degu.yaml"
@@ -72,6 +72,7 @@ if any(d["source"] == "encode" for d in ATAC_DS.values()):
         log:
             log_file("download_atac_replicate/{profile}/rep{replicate}"),
         wildcard_constraints:
+            profile=alternatives(ATAC_ENCODE),
             replicate=r"[0-9]+",
         retries: 2
         conda:
@@ -92,6 +93,7 @@ if any(d["source"] == "encode" for d in ATAC_DS.values()):
         log:
             log_file("download_atac_genome/{profile}/{file}"),
         wildcard_constraints:
+            profile=alternatives(ATAC_ENCODE),
             file=r"[^/]+\.gz",
         retries: 2
         conda:
@@ -116,6 +118,7 @@ if any(d["source"] == "encode" for d in ATAC_DS.values()):
         log:
             log_file("decompress_atac_genome/{profile}/{file}"),
         wildcard_constraints:
+            profile=alternatives(ATAC_ENCODE),
             file=r"[^/]+",
         conda:
             "../../envs/degu.yaml"
@@ -292,6 +295,9 @@ if ATAC_DS:
             datasets={
                 ds: {
                     "dataset_h5": at(ATAC_DATASET_H5, profile=ds, which="teacher"),
+                    "student_dataset_h5": at(
+                        ATAC_DATASET_H5, profile=ds, which="student"
+                    ),
                     "teachers": atac_model_paths(ds, "teacher", "predictions.h5"),
                     "students": atac_model_paths(ds, "student", "predictions.h5"),
                     "crop": atac_entry(ds)["crop"],

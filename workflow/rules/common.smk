@@ -45,6 +45,8 @@ VE_LOCI = VE["loci"]
 VE_FR = fraction_key(VE["fraction"])
 ATAC = config["atac"]  # ATAC-seq profiles (rules/atac.smk)
 ATAC_DS = ATAC["datasets"]
+ATAC_SIMULATED = [ds for ds, d in ATAC_DS.items() if d["source"] == "simulate"]
+ATAC_ENCODE = [ds for ds, d in ATAC_DS.items() if d["source"] == "encode"]
 
 
 def alternatives(values):

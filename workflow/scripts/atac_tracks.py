@@ -5,4 +5,7 @@ from degu.logs import redirect_to
 
 redirect_to(snakemake.log[0])
 prefix = snakemake.output.mean[: -len(".mean.bw")]
-print(replicate_tracks(list(snakemake.input.replicates), prefix))
+paths = replicate_tracks(list(snakemake.input.replicates), prefix)
+print(paths)
+for track in paths.values():  # the bedGraphs are intermediates, as in the WiggleTools route
+    track["bedGraph"].unlink()

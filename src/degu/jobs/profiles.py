@@ -1,4 +1,4 @@
-"""ATAC-seq profile jobs (rules/profiles.smk, Supp Fig 1): replicate tracks, binned datasets,
+"""ATAC-seq profile jobs (rules/atac.smk, Supp Fig 1): replicate tracks, binned datasets,
 CNN-task-base teachers and DEGU students, the ensemble's bigWig tracks, evaluation.
 
 The route follows the paper's Methods: three replicate bigWigs -> mean and std tracks ->
@@ -351,12 +351,6 @@ def _test_targets(dataset_h5, crop: int):
     return data["ids"], out
 
 
-def whole_chromosome_order(ids: Sequence[str], where: str) -> np.ndarray:
-    """Row order that concatenates bins chromosome by chromosome in genome order."""
-    keys = [parse_bin_id(i, where)[:2] for i in ids]
-    return np.array(sorted(range(len(keys)), key=lambda i: keys[i]), dtype=np.int64)
-
-
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     if a.std() == 0 or b.std() == 0:
@@ -390,19 +384,22 @@ def profile_metrics_job(
     teachers: Mapping[int, str],
     students: Mapping[int, str],
     crop: int,
+    student_dataset_h5=None,
     out_csv=None,
 ) -> pd.DataFrame:
-    """``metrics/profiles.csv``: whole-test-chromosome Pearson r (every test bin's centre window,
-    concatenated in genome order, per task) of the mean head against the observed mean track and
-    of the aleatoric head against the observed replicate-std track, for each standard model
-    (teacher), each DEGU student and the ensemble (mean of the teachers' heads); students' epistemic
-    head against the ensemble's std. Columns :data:`PROFILE_METRIC_COLUMNS`."""
+    """``metrics/atac.csv``: whole-test-chromosome Pearson r, per task, over every position of
+    the centre windows of all test bins together (the concatenation of the test chromosome(s);
+    the order of the bins does not change r), of the mean head against the observed mean track
+    and of the aleatoric head against the observed replicate-std track, for each standard model
+    (teacher), each DEGU student and the ensemble (mean of the teachers' heads); and of the
+    students' epistemic head against what they were trained to predict: the ensemble's epistemic
+    track in ``student_dataset_h5`` (without it, the teachers' spread on the centre windows).
+    Columns :data:`PROFILE_METRIC_COLUMNS`."""
     from degu.io.atomic import atomic_path
 
     tasks = _json_attr(_profile_attrs(dataset_h5), "tasks", dataset_h5)
     ids, observed = _test_targets(dataset_h5, crop)
     ids = np.asarray(ids).astype(str)
-    order = whole_chromosome_order(ids, str(dataset_h5))
     preds = {("standard", int(s)): _read_pred(p, ids, tasks) for s, p in teachers.items()} | {
         ("distilled", int(s)): _read_pred(p, ids, tasks) for s, p in students.items()
     }
@@ -415,6 +412,11 @@ def profile_metrics_job(
     }
     ensemble = {h: v.mean(axis=0) for h, v in stack.items()}
     ensemble_std = stack["mean"].std(axis=0, ddof=0)
+    if student_dataset_h5 is not None:
+        s_ids, s_targets = _test_targets(student_dataset_h5, crop)
+        if list(np.asarray(s_ids).astype(str)) != list(ids):
+            raise DeguInputError(f"{student_dataset_h5}: its test bins differ from those of {dataset_h5}")
+        ensemble_std = s_targets["epistemic"]
     preds["ensemble", None] = ensemble
     against = {"mean": observed["y"], "aleatoric": observed.get("aleatoric"), "epistemic": ensemble_std}
     rows = []
@@ -424,7 +426,7 @@ def profile_metrics_job(
             if target is None:
                 continue
             for j, task in enumerate(tasks):
-                a, b = values[order, :, j], target[order, :, j]
+                a, b = values[..., j], target[..., j]
                 rows.append(
                     {
                         "dataset": dataset,

@@ -116,7 +116,9 @@ def atac_bins(wc):
 def atac_metrics_inputs():
     files = []
     for ds in ATAC_DS:
-        files.append(at(ATAC_DATASET_H5, profile=ds, which="teacher"))
+        files += [
+            at(ATAC_DATASET_H5, profile=ds, which=w) for w in ("teacher", "student")
+        ]
         for role in ("teacher", "student"):
             files += list(atac_model_paths(ds, role, "predictions.h5").values())
     return files
@@ -134,8 +136,15 @@ def atac_trained_models():
 
 def wiggletools_shell(replicates, mean_bw, chrom_sizes):
     """The WiggleTools engine's commands (degu.assays.tracks.wiggletools_commands) joined
-    with &&; the output prefix is the mean track's path without `.mean.bw`."""
-    from degu.assays.tracks import wiggletools_commands
+    with &&, then the intermediate bedGraphs removed (tens of GB for hg38); the output prefix
+    is the mean track's path without `.mean.bw`."""
+    import shlex
+
+    from degu.assays.tracks import track_paths, wiggletools_commands
 
     prefix = str(mean_bw)[: -len(".mean.bw")]
-    return " && ".join(wiggletools_commands(list(replicates), prefix, chrom_sizes))
+    bedgraphs = [str(p["bedGraph"]) for p in track_paths(prefix).values()]
+    return " && ".join(
+        wiggletools_commands(list(replicates), prefix, chrom_sizes)
+        + ["rm -f " + " ".join(shlex.quote(b) for b in bedgraphs)]
+    )
