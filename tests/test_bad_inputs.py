@@ -446,6 +446,63 @@ def _score_variants_element(tmp):
     return error_of(ElementReference(tmp / "e.csv").check_element, None)
 
 
+@case(
+    "atac-encode-ambiguous",
+    "14 ATAC",
+    "ENCODE metadata with two released fold-change bigWigs for one biological replicate",
+    "meta.json: ENCSR032RGS has 3 biological replicate(s) with a released 'fold change over control' "
+    "bigWig on GRCh38 ({1: ['ENCFF1'], 2: ['ENCFF2', 'ENCFF2b'], 3: ['ENCFF3']}); expected 3 with one "
+    "file each",
+)
+def _encode_ambiguous(tmp):
+    from degu.assays.download import encode_manifest
+
+    def f(acc, rep):
+        return {
+            "accession": acc,
+            "status": "released",
+            "output_type": "fold change over control",
+            "assembly": "GRCh38",
+            "file_format": "bigWig",
+            "biological_replicates": [rep],
+            "md5sum": "0" * 32,
+            "href": f"/files/{acc}/@@download/{acc}.bigWig",
+        }
+
+    meta = {
+        "accession": "ENCSR032RGS",
+        "files": [f("ENCFF1", 1), f("ENCFF2", 2), f("ENCFF2b", 2), f("ENCFF3", 3)],
+    }
+    return error_of(encode_manifest, meta, experiment="ENCSR032RGS", where="meta.json")
+
+
+@case(
+    "atac-bed-overlap",
+    "14 ATAC",
+    "`degu predict --bed` with two overlapping regions (a bigWig cannot hold both)",
+    "{tmp}/r.bed:2: region chr1:10-29 overlaps the region of line 1",
+)
+def _bed_overlap(tmp):
+    from degu.predict_profiles import read_bed
+
+    (tmp / "r.bed").write_text("chr1\t3\t20\nchr1\t10\t29\n")
+    return error_of(read_bed, tmp / "r.bed", {"chr1": 80})
+
+
+@case(
+    "atac-crop",
+    "14 ATAC",
+    "an ATAC window (`atac.crop`) longer than the bins",
+    "invalid configuration:\n  {tmp}/c.yaml: key 'atac.datasets.simatac': crop 1024 must lie between half the "
+    "bin size and the bin size (384-768) so that two windows cover a bin",
+)
+def _atac_crop(tmp):
+    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    cfg["atac"]["crop"] = 1024
+    (tmp / "c.yaml").write_text(yaml.safe_dump(cfg))
+    return error_of(load_config, tmp / "c.yaml", REPO / "workflow" / "schemas" / "config.schema.yaml")
+
+
 # ------------------------------------------------------------------ the tests
 
 
