@@ -105,19 +105,25 @@ def saliency(model, x: np.ndarray, column: int, batch_size: int = 1000) -> np.nd
 
     Returns UNcorrected maps (N, L, 4) float32. One ``tf.function`` with a fixed input signature
     (any batch size) is traced once per call and run on batches of ``batch_size``."""
-    import tensorflow as tf
 
     x = _as_batch(x, model)
     column = _check_column(model, column)
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    length = x.shape[1]
+    return _input_gradients(lambda xb: _scalar_output(model(xb, training=False), column), x, batch_size)
 
-    @tf.function(input_signature=[tf.TensorSpec((None, length, 4), tf.float32)], reduce_retracing=True)
+
+def _input_gradients(scalar_fn, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """Per-sequence gradient of ``scalar_fn`` (a (B, L, 4) batch -> (B,) outputs) with respect
+    to the input: one ``tf.function`` with a fixed input signature (any batch size), run on
+    batches of ``batch_size``. Float32 (N, L, 4)."""
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec((None, x.shape[1], 4), tf.float32)], reduce_retracing=True)
     def grad(xb):
         with tf.GradientTape() as tape:
             tape.watch(xb)
-            out = _scalar_output(model(xb, training=False), column)
+            out = scalar_fn(xb)
         # sequences are independent at inference, so the gradient of the sum is per sequence
         return tape.gradient(out, xb)
 
@@ -139,19 +145,11 @@ def profile_saliency(model, x: np.ndarray, column: int, batch_size: int = 100) -
         raise ValueError(f"a profile model has outputs (N, L, C), this one {model.output_shape}")
     if not 0 <= int(column) < model.output_shape[-1]:
         raise ValueError(f"column {column} is out of range for {model.output_shape[-1]} output columns")
-    length = x.shape[1]
-
-    @tf.function(input_signature=[tf.TensorSpec((None, length, 4), tf.float32)], reduce_retracing=True)
-    def grad(xb):
-        with tf.GradientTape() as tape:
-            tape.watch(xb)
-            out = tf.reduce_mean(model(xb, training=False)[..., int(column)], axis=1)
-        return tape.gradient(out, xb)
-
-    out = np.empty(x.shape, dtype=np.float32)
-    for start in range(0, len(x), int(batch_size)):
-        out[start : start + int(batch_size)] = grad(tf.constant(x[start : start + int(batch_size)])).numpy()
-    return out
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return _input_gradients(
+        lambda xb: tf.reduce_mean(model(xb, training=False)[..., int(column)], axis=1), x, batch_size
+    )
 
 
 def _is_silu(fn) -> bool:

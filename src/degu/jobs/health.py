@@ -29,6 +29,19 @@ def training_health(history: pd.DataFrame, max_epochs: int) -> dict:
     }
 
 
+def warn_if_edge_epoch(health: dict, what: str) -> None:
+    """Log a warning when a model's best epoch is the first or the last allowed (a model that
+    never learned, or one the epoch budget cut short); ``what`` names it (e.g. "teacher seed 0")."""
+    if health["best_epoch"] in (1, health["max_epochs"]):
+        log.warning(
+            "%s: best validation epoch is %d of at most %d (%s): check this model's training",
+            what,
+            health["best_epoch"],
+            health["max_epochs"],
+            "the first" if health["best_epoch"] == 1 else "the last allowed",
+        )
+
+
 TRAINING_COLUMNS = [
     "dataset",
     "fraction",

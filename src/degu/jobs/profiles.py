@@ -116,7 +116,7 @@ def train_profile_job(
     from degu.runtime import setup_tensorflow
 
     device = setup_tensorflow(seed, threads=threads, deterministic=deterministic)
-    from degu.jobs.health import training_health
+    from degu.jobs.health import training_health, warn_if_edge_epoch
     from degu.models import build_model
     from degu.models.heads import HeadLayout
     from degu.models.profile_training import ProfileBatches, ProfilePoissonLoss, fit_profile, predict_bins
@@ -145,14 +145,7 @@ def train_profile_job(
     )
     history = fit_profile(model, train, val, cfg, loss)
     health = training_health(history, cfg.max_epochs)
-    if health["best_epoch"] in (1, health["max_epochs"]):
-        log.warning(
-            "profile %s seed %d: best validation epoch is %d of at most %d: check this model's training",
-            role,
-            seed,
-            health["best_epoch"],
-            health["max_epochs"],
-        )
+    warn_if_edge_epoch(health, f"profile {role} seed {seed}")
     ids, pred = predict_bins(model, dataset_h5, "Test", crop, prediction_batch_size)
     save_model(model, out_model)
     save_history(history, out_history)

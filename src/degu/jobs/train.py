@@ -11,7 +11,7 @@ import pandas as pd
 from degu.assays.splits import read_subset
 from degu.io import hdf5
 from degu.jobs._common import prediction_attrs
-from degu.jobs.health import training_health
+from degu.jobs.health import training_health, warn_if_edge_epoch
 
 log = logging.getLogger("degu")
 
@@ -186,15 +186,7 @@ def train_model_job(
         model, train.X, y_train, val.X, y_val, cfg, loss=loss, verbose=2, augment=augment, labeller=labeller
     )
     health = training_health(history, cfg.max_epochs)
-    if health["best_epoch"] in (1, health["max_epochs"]):
-        log.warning(
-            "%s seed %d: best validation epoch is %d of at most %d (%s): check this model's training",
-            role,
-            seed,
-            health["best_epoch"],
-            health["max_epochs"],
-            "the first" if health["best_epoch"] == 1 else "the last allowed",
-        )
+    warn_if_edge_epoch(health, f"{role} seed {seed}")
     if finetune and int(finetune.get("epochs", 0)) > 0:
         from degu.models.training import finetune as finetune_stage
 

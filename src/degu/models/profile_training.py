@@ -32,7 +32,7 @@ import pandas as pd
 from keras import ops
 
 from degu.assays.profiles import center_crop, profile_split_size, random_crop_rc, read_profile_rows
-from degu.models.training import TrainConfig, training_callbacks
+from degu.models.training import TrainConfig, history_table, training_callbacks
 
 #: the targets (profile dataset names) behind each head of a profile model
 HEAD_TARGETS = {"mean": "y", "aleatoric": "aleatoric", "epistemic": "epistemic"}
@@ -166,11 +166,7 @@ def fit_profile(
         callbacks=training_callbacks(model, cfg, bn_sample),
         verbose=verbose,
     )
-    table = pd.DataFrame(hist.history)
-    table.insert(0, "epoch", np.arange(1, len(table) + 1))
-    table["best"] = False
-    table.loc[table["val_loss"].idxmin(), "best"] = True
-    return table
+    return history_table(hist)
 
 
 def predict_bins(

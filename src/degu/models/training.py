@@ -221,6 +221,12 @@ def fit(
         callbacks=callbacks,
         verbose=verbose,
     )
+    return history_table(hist)
+
+
+def history_table(hist) -> pd.DataFrame:
+    """A Keras ``History`` as a table: epoch, the logged values, and ``best`` marking the epoch of
+    lowest validation loss (the weights early stopping restores)."""
     table = pd.DataFrame(hist.history)
     table.insert(0, "epoch", np.arange(1, len(table) + 1))
     table["best"] = False
