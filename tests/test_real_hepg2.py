@@ -10,6 +10,9 @@ import pytest
 from conftest import REPO
 
 pytestmark = pytest.mark.workflow
+# teachers and students each: the benchmark (docs/real-data.md) trains 3; the suite trains 2, the
+# smaller version that keeps CI inside its time limit (the assertions hold for both)
+SEEDS = 2
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +23,7 @@ def real_run(shared_data, tmp_path_factory):
     from real_hepg2 import run
 
     work = tmp_path_factory.mktemp("real_hepg2")
-    result = run(shared_data, work)
+    result = run(shared_data, work, seeds=SEEDS)
     return work / "results" / "real_hepg2", result
 
 
@@ -92,7 +95,7 @@ def test_real_hepg2_scores_the_cagi5_release_sheets(real_run):
     r = s[(s["quantile"] == 1.0) & (s["metric"] == "pearson")]
     seeds = r.groupby(["locus", "method"])["seed"].nunique(dropna=False)
     for locus in ("LDLR", "F9", "SORT1"):
-        assert [seeds[(locus, m)] for m in ("standard", "distilled", "ensemble")] == [3, 3, 1]
+        assert [seeds[(locus, m)] for m in ("standard", "distilled", "ensemble")] == [SEEDS, SEEDS, 1]
     assert np.isfinite(r["value"]).all() and (r["value"].abs() <= 1).all()
     assert "ceiling" not in set(s["method"])  # no true effects for real data
     pred = pd.read_csv(out / "metrics" / "variant_predictions.csv")
