@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from degu.errors import DeguInputError
+from degu.io import hdf5
 from degu.jobs._common import prediction_attrs
 
 log = logging.getLogger("degu")
@@ -33,16 +34,16 @@ ENSEMBLE_TRACKS = ("mean", "aleatoric", "epistemic")
 _ID = re.compile(r"^(?P<chrom>[^:]+):(?P<start>\d+)-(?P<end>\d+)$")
 
 
-def _profile_attrs(path) -> dict:
-    with h5py.File(path, "r") as f:
-        return dict(f.attrs)
-
-
 def _json_attr(attrs, key, where):
     if key not in attrs:
         raise DeguInputError(f"{where}: no '{key}' attribute")
     v = attrs[key]
     return json.loads(v) if isinstance(v, str | bytes) else list(v)
+
+
+def _tasks(path) -> list[str]:
+    """The task names recorded in a profile dataset's (or predictions file's) attributes."""
+    return _json_attr(hdf5.read_attrs(path), "tasks", path)
 
 
 def parse_bin_id(bin_id: str, where: str = "ids") -> tuple[str, int, int]:
@@ -76,7 +77,7 @@ def dataset_job(*, genome, tracks: Mapping[str, Sequence], tasks: Sequence[str],
 
 
 def _heads(role: str, dataset_h5) -> list[str]:
-    attrs = _profile_attrs(dataset_h5)
+    attrs = hdf5.read_attrs(dataset_h5)
     targets = _json_attr(attrs, "targets", dataset_h5)
     if role == "teacher":
         return ["mean"] + (["aleatoric"] if "aleatoric" in targets else [])
@@ -122,7 +123,7 @@ def train_profile_job(
     from degu.models.profile_training import ProfileBatches, ProfilePoissonLoss, fit_profile, predict_bins
     from degu.models.training import TrainConfig, save_history, save_model
 
-    attrs = _profile_attrs(dataset_h5)
+    attrs = hdf5.read_attrs(dataset_h5)
     tasks = _json_attr(attrs, "tasks", dataset_h5)
     heads = _heads(role, dataset_h5)
     layout = HeadLayout(heads, tasks, int(crop))
@@ -149,8 +150,6 @@ def train_profile_job(
     ids, pred = predict_bins(model, dataset_h5, "Test", crop, prediction_batch_size)
     save_model(model, out_model)
     save_history(history, out_history)
-    from degu.io import hdf5
-
     hdf5.write_arrays(
         out_predictions,
         {"Test/pred": pred, "Test/ids": np.asarray(ids, dtype=object)},
@@ -212,7 +211,7 @@ def write_profile_metadata(
         write_metadata,
     )
 
-    attrs = _profile_attrs(dataset_h5)
+    attrs = hdf5.read_attrs(dataset_h5)
     meta = {
         "format": BUNDLE_FORMAT,
         "kind": "model",
@@ -287,7 +286,7 @@ def ensemble_tracks_job(
     from degu.models.heads import HeadLayout
     from degu.models.profile_training import predict_full_bins
 
-    tasks = _json_attr(_profile_attrs(dataset_h5), "tasks", dataset_h5)
+    tasks = _tasks(dataset_h5)
     if len(models) < 2:
         raise ValueError(f"an ensemble needs at least 2 models, got {len(models)}")
     nets = [load_model(p) for p in models]
@@ -352,7 +351,6 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _read_pred(path, ids_ref, tasks):
-    from degu.io import hdf5
     from degu.models.heads import HeadLayout
 
     arrays = hdf5.read_arrays(path, ["Test/pred", "Test/ids"])
@@ -361,10 +359,9 @@ def _read_pred(path, ids_ref, tasks):
     if list(ids) != list(ids_ref):
         raise DeguInputError(f"{path}: its test bins differ from the dataset's (retrain the model?)")
     heads = _json_attr(attrs, "heads", path)
-    if _json_attr(attrs, "tasks", path) != list(tasks):
-        raise DeguInputError(
-            f"{path}: tasks {_json_attr(attrs, 'tasks', path)} differ from the dataset's {tasks}"
-        )
+    own_tasks = _json_attr(attrs, "tasks", path)
+    if own_tasks != list(tasks):
+        raise DeguInputError(f"{path}: tasks {own_tasks} differ from the dataset's {tasks}")
     layout = HeadLayout(tuple(heads), tuple(tasks))
     layout.check(arrays["Test/pred"], str(path))
     return {h: layout.head(arrays["Test/pred"], h).astype(np.float64) for h in heads}
@@ -390,7 +387,7 @@ def profile_metrics_job(
     Columns :data:`PROFILE_METRIC_COLUMNS`."""
     from degu.io.atomic import atomic_path
 
-    tasks = _json_attr(_profile_attrs(dataset_h5), "tasks", dataset_h5)
+    tasks = _tasks(dataset_h5)
     ids, observed = _test_targets(dataset_h5, crop)
     ids = np.asarray(ids).astype(str)
     preds = {("standard", int(s)): _read_pred(p, ids, tasks) for s, p in teachers.items()} | {
@@ -473,7 +470,7 @@ def atac_attribution_job(
 
     if len(teachers) < 2 or len(students) < 2:
         raise ValueError("attribution consistency needs at least 2 standard models and 2 students")
-    tasks = _json_attr(_profile_attrs(dataset_h5), "tasks", dataset_h5)
+    tasks = _tasks(dataset_h5)
     data = read_profile_rows(dataset_h5, "Test")
     x, y = center_crop(data["X"].astype(np.float32), data["y"], crop)
     models = {("standard", int(s)): load_model(p) for s, p in teachers.items()}
