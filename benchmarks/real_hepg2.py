@@ -8,7 +8,7 @@ the epistemic-interval coverage before/after conformal calibration, and the zero
 scores of the release sheets of LDLR, F9 and SORT1 (../shared/data/cagi5; Pearson/Spearman per
 locus and method) with the window counts.
 
-    python benchmarks/real_hepg2.py [SHARED_DATA_DIR] [--keep WORKDIR] [--width 64] [--dynamic] [--seeds 2]
+    python benchmarks/real_hepg2.py [SHARED_DATA_DIR] [--keep WORKDIR] [--width 64] [--dynamic] [--seeds 2] [--max-epochs 15]
 """
 
 from __future__ import annotations
@@ -28,13 +28,19 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_config(
-    data_dir: Path, out: Path, width: int | None = None, dynamic: bool = False, seeds: int | None = None
+    data_dir: Path,
+    out: Path,
+    width: int | None = None,
+    dynamic: bool = False,
+    seeds: int | None = None,
+    max_epochs: int | None = None,
 ) -> Path:
     """The real-data config with ``local_dir`` set; ``width`` replaces the narrow model's
     filters, conv2_filters and dense_units (32 in the CI version); ``dynamic`` adds the
     students distilled with dynamic mutagenesis to the CAGI5 scoring (not in CI: time);
     ``seeds`` sets the number of teachers and of students (default the config's 3; the test
-    suite runs 2, the smaller version that keeps CI inside its time limit)."""
+    suite runs 2, the smaller version that keeps CI inside its time limit); ``max_epochs`` caps
+    training (default the config's 30; the test suite runs 15)."""
     cfg = yaml.safe_load((REPO / "tests" / "configs" / "real_hepg2.yaml").read_text())
     ds = cfg["datasets"]["hepg2_real"]
     ds["local_dir"] = str(data_dir / "lentimpra_hepg2")
@@ -47,6 +53,8 @@ def write_config(
         ds["model_params"].update(filters=width, conv2_filters=width, dense_units=width)
     if seeds:
         cfg["teachers"]["n"] = cfg["students"]["n"] = int(seeds)
+    if max_epochs:
+        cfg["training"]["max_epochs"] = int(max_epochs)
     out.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return out
 
@@ -58,8 +66,9 @@ def run(
     width: int | None = None,
     dynamic: bool = False,
     seeds: int | None = None,
+    max_epochs: int | None = None,
 ) -> dict:
-    cfg = write_config(data_dir, work / "real_hepg2.yaml", width, dynamic, seeds)
+    cfg = write_config(data_dir, work / "real_hepg2.yaml", width, dynamic, seeds, max_epochs)
     exe = Path(sys.executable).parent / "snakemake"
     start = time.perf_counter()
     res = subprocess.run(
@@ -105,13 +114,18 @@ def main() -> None:
         "--dynamic", action="store_true", help="also 3 students distilled with dynamic mutagenesis (CAGI5)"
     )
     ap.add_argument("--seeds", type=int, help="teachers and students each (default: the config's 3; CI: 2)")
+    ap.add_argument(
+        "--max-epochs", type=int, help="at most this many epochs (default: the config's 30; CI: 15)"
+    )
     args = ap.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(args.data, args.keep, args.cores, args.width, args.dynamic, args.seeds)
+        result = run(args.data, args.keep, args.cores, args.width, args.dynamic, args.seeds, args.max_epochs)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(args.data, Path(tmp), args.cores, args.width, args.dynamic, args.seeds)
+            result = run(
+                args.data, Path(tmp), args.cores, args.width, args.dynamic, args.seeds, args.max_epochs
+            )
     print(f"wall time: {result['wall_s']:.0f} s ({args.cores} cores)")
     print("test Pearson r of activity (mean/min/max over seeds):")
     print(result["pearson"].round(3).to_string())

@@ -1,7 +1,8 @@
 """Train one standard model on a prepared dataset and print its VALIDATION curve.
 
 The tool used to choose the tiny config's training settings (docs/tiny-run.md): it reports
-validation Pearson r per epoch and never looks at the test split.
+validation Pearson r per epoch (and, to tell over- from underfitting, the r on 2,000 evenly
+spaced training sequences) and never looks at the test split.
 
     python benchmarks/train_one.py results/test/data/deepstarr/dataset.h5 \\
         --params '{"conv_filters": [64, 32, 32, 32], "dense_units": [64, 64], "bn_momentum": 0.9}' \\
@@ -48,6 +49,9 @@ def main() -> None:
     x, y = (train.X[: args.n], train.y[: args.n]) if args.n else (train.X, train.y)
     model = build_model(args.arch, x.shape[1], y.shape[1], json.loads(args.params))
     x_val = val.X.astype(np.float32)
+    # training-set r on (at most) 2,000 evenly spaced training sequences: over- or underfitting
+    fit_rows = np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)
+    x_fit, y_fit = x[fit_rows].astype(np.float32), y[fit_rows]
 
     class ValidationR(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -57,9 +61,12 @@ def main() -> None:
             seconds = time.perf_counter() - self.t0
             pred = model.predict(x_val, verbose=0, batch_size=1000)
             r = [float(np.corrcoef(pred[:, j], val.y[:, j])[0, 1]) for j in range(y.shape[1])]
+            pred_fit = model.predict(x_fit, verbose=0, batch_size=1000)
+            r_fit = [float(np.corrcoef(pred_fit[:, j], y_fit[:, j])[0, 1]) for j in range(y.shape[1])]
             print(
                 f"epoch {epoch + 1}: {seconds:.1f} s, val_loss {logs['val_loss']:.4f}, "
-                f"val r {' / '.join(f'{v:.3f}' for v in r)}",
+                f"val r {' / '.join(f'{v:.3f}' for v in r)}, "
+                f"train r {' / '.join(f'{v:.3f}' for v in r_fit)}",
                 flush=True,
             )
 

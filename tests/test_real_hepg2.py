@@ -11,8 +11,10 @@ from conftest import REPO
 
 pytestmark = pytest.mark.workflow
 # teachers and students each: the benchmark (docs/real-data.md) trains 3; the suite trains 2, the
-# smaller version that keeps CI inside its time limit (the assertions hold for both)
+# smaller version that keeps CI inside its time limit (the assertions hold for both); likewise
+# at most 15 epochs (the benchmark: 30)
 SEEDS = 2
+MAX_EPOCHS = 15
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def real_run(shared_data, tmp_path_factory):
     from real_hepg2 import run
 
     work = tmp_path_factory.mktemp("real_hepg2")
-    result = run(shared_data, work, seeds=SEEDS)
+    result = run(shared_data, work, seeds=SEEDS, max_epochs=MAX_EPOCHS)
     return work / "results" / "real_hepg2", result
 
 
