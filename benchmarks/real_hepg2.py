@@ -51,9 +51,12 @@ def write_config(
         cfg["variant_effects"]["fig6_method"] = "dynamic_mutation"
     if width:
         ds["model_params"].update(filters=width, conv2_filters=width, dense_units=width)
-    if seeds:
+    for name, value in (("seeds", seeds), ("max_epochs", max_epochs)):
+        if value is not None and int(value) < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    if seeds is not None:
         cfg["teachers"]["n"] = cfg["students"]["n"] = int(seeds)
-    if max_epochs:
+    if max_epochs is not None:
         cfg["training"]["max_epochs"] = int(max_epochs)
     out.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return out
