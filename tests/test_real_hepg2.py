@@ -68,14 +68,13 @@ def test_real_hepg2_learns_and_distils(real_run):
     assert np.mean([v for _, v in per_seed["standard"]]) == pytest.approx(r["standard"])
     c = result["distilled_vs_standard"]
     assert c["n"] == (SEEDS, SEEDS) and c["difference"] == pytest.approx(r["distilled"] - r["standard"])
-    assert c["ci95"][0] < c["difference"] < c["ci95"][1]
     # validation r per model: what early stopping saw, above the test r's chance level
     val = result["validation_r"]
     assert [len(val[m]) for m in ("standard", "distilled", "ensemble")] == [SEEDS, SEEDS, 1]
     assert all(v > 0.3 for m in val for _, v in val[m])
 
 
-def test_benchmark_comparison_is_welchs_interval(tmp_path):
+def test_benchmark_comparison_is_welchs_interval():
     """benchmarks/real_hepg2.py's distilled-vs-standard comparison against Welch's formula
     written out here (the difference of means, its standard error and Welch-Satterthwaite df)."""
     import sys
