@@ -100,7 +100,7 @@ def summarise(out: Path) -> dict:
     return {
         "pearson": r,
         "per_seed": per_seed(perf),
-        "validation_r": validation_r(out),
+        "validation_r": validation_r(out, per_seed(perf)),
         "distilled_vs_standard": compare(perf, "distilled", "standard"),
         "epistemic_r": (epi.mean(), epi.min(), epi.max()),
         "calibration": cov,
@@ -119,10 +119,11 @@ def per_seed(perf: pd.DataFrame) -> dict[str, list[tuple[int, float]]]:
     }
 
 
-def validation_r(out: Path) -> dict[str, list[tuple[int, float]]]:
+def validation_r(out: Path, seeds: dict[str, list[tuple[int, float]]]) -> dict[str, list[tuple[int, float]]]:
     """Pearson r of the activity head on the validation split (the split that early stopping and
-    the k-mer ridge's k and alpha were chosen on), per teacher and student seed, from their
-    ``predictions.h5``; ``ensemble``: the teachers' mean prediction."""
+    the k-mer ridge's k and alpha were chosen on), per teacher and student seed of this run's
+    ``performance.csv`` (``seeds``, as from :func:`per_seed`; a kept directory may hold models of
+    other runs), from their ``predictions.h5``; ``ensemble``: the teachers' mean prediction."""
     import h5py
     import numpy as np
 
@@ -132,10 +133,10 @@ def validation_r(out: Path) -> dict[str, list[tuple[int, float]]]:
     res: dict[str, list[tuple[int, float]]] = {}
     preds = []
     for role, method in (("teacher", "standard"), ("student", "distilled")):
-        for d in sorted((models / role).glob("seed*"), key=lambda d: int(d.name[4:])):
-            with h5py.File(d / "predictions.h5") as f:
+        for seed, _ in seeds[method]:
+            with h5py.File(models / role / f"seed{seed}" / "predictions.h5") as f:
                 pred = f["Val/pred"][:, 0]
-            res.setdefault(method, []).append((int(d.name[4:]), float(np.corrcoef(pred, y)[0, 1])))
+            res.setdefault(method, []).append((seed, float(np.corrcoef(pred, y)[0, 1])))
             if role == "teacher":
                 preds.append(pred)
     res["ensemble"] = [(-1, float(np.corrcoef(np.mean(preds, axis=0), y)[0, 1]))]
