@@ -97,11 +97,15 @@ def summarise(out: Path) -> dict:
     ve = ve[(ve["quantile"] == 1.0) & ve["metric"].isin(["pearson", "spearman"])]
     cagi = ve.groupby(["locus", "method", "metric"], sort=False)["value"].agg(["mean", "min", "max", "count"])
     windows = pd.read_csv(out / "metrics" / "variant_windows.csv")
+    seeds = per_seed(perf)
+    # the same comparison per CAGI5 locus (Pearson r of predicted vs measured effect, all variants)
+    cagi_vs = {locus: compare(g, "distilled", "standard") for locus, g in ve.groupby("locus", sort=False)}
     return {
         "pearson": r,
-        "per_seed": per_seed(perf),
-        "validation_r": validation_r(out, per_seed(perf)),
+        "per_seed": seeds,
+        "validation_r": validation_r(out, seeds),
         "distilled_vs_standard": compare(perf, "distilled", "standard"),
+        "cagi5_distilled_vs_standard": cagi_vs,
         "epistemic_r": (epi.mean(), epi.min(), epi.max()),
         "calibration": cov,
         "cagi5": cagi,
@@ -165,6 +169,16 @@ def compare(perf: pd.DataFrame, a: str, b: str) -> dict:
     return out
 
 
+def comparison_text(c: dict) -> str:
+    """One line for a :func:`compare` result."""
+    line = f"{c['difference']:+.3f} (n {c['n'][0]} vs {c['n'][1]}"
+    if "ci95" in c:
+        line += f"; sd {c['sd'][0]:.3f} vs {c['sd'][1]:.3f}"
+        line += f"; Welch 95% CI {c['ci95'][0]:+.3f} to {c['ci95'][1]:+.3f}, p {c['welch_p']:.3g}"
+        line += f"; Mann-Whitney p {c['mann_whitney_p']:.3g}"
+    return line + ")"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default = os.environ.get("DEGU_SHARED_DATA", REPO.parent / "shared" / "data")
@@ -199,19 +213,15 @@ def main() -> None:
             f"{m} " + ", ".join(f"{v:.3f}" for _, v in rs) for m, rs in result["validation_r"].items()
         )
     )
-    c = result["distilled_vs_standard"]
-    line = f"distilled - standard, mean test r: {c['difference']:+.3f} (n {c['n'][0]} vs {c['n'][1]}"
-    if "ci95" in c:
-        line += f"; sd {c['sd'][0]:.3f} vs {c['sd'][1]:.3f}"
-        line += f"; Welch 95% CI {c['ci95'][0]:+.3f} to {c['ci95'][1]:+.3f}, p {c['welch_p']:.3g}"
-        line += f"; Mann-Whitney p {c['mann_whitney_p']:.3g}"
-    print(line + ")")
+    print("distilled - standard, mean test r: " + comparison_text(result["distilled_vs_standard"]))
     m, lo, hi = result["epistemic_r"]
     print(f"students' epistemic head vs ensemble std, r mean/min/max: {m:.3f} / {lo:.3f} / {hi:.3f}")
     print("calibration (means over seeds):")
     print(result["calibration"].round(3).to_string())
     print("CAGI5 release sheets, zero-shot: predicted vs measured effect (mean/min/max over seeds):")
     print(result["cagi5"].round(3).to_string())
+    for locus, c in result["cagi5_distilled_vs_standard"].items():
+        print(f"CAGI5 {locus}, distilled - standard, mean Pearson r: " + comparison_text(c))
     print("CAGI5 windows (edge windows shifted inside the element):")
     print(result["cagi5_windows"].to_string(index=False))
 
