@@ -371,12 +371,12 @@ def test_tiny_run_training_health(tiny_run):
 
 @pytest.mark.workflow
 def test_tiny_run_no_junk_seeds(tiny_run):
-    """Issue 10: within every (dataset, fraction, method[, task]) that learns (median r > 0.2;
-    the shuffle-only students do not, by design) no seed is left behind: each reaches at least
-    half the group's median test r, for the main grid, the baselines and the robustness
-    procedures. (Before the fix, seeds stuck at r 0.004-0.07 sat beside seeds at 0.36-0.75.)
-    The issue's stricter goal, no seed more than 0.10 below the median, is not met by
-    models still improving at their epoch budget: docs/tiny-run.md."""
+    """Issue 10, item 2: within every (dataset, fraction, method[, task]) that learns (median
+    r > 0.2; the shuffle-only students do not, by design) no seed's test r lies more than 0.10
+    below the group's median, for the main grid, the baselines and the robustness procedures.
+    (Before the fix, seeds stuck at r 0.004-0.07 sat beside seeds at 0.36-0.75; with the K562-like
+    set at lr 0.01 one teacher was 0.176 below; at lr 0.02 the worst gap is 0.057:
+    docs/tiny-run.md.)"""
     perf = pd.read_csv(tiny_run / "metrics" / "performance.csv")
     groups = [
         g["value"]
@@ -393,8 +393,8 @@ def test_tiny_run_no_junk_seeds(tiny_run):
     rob = rob[(rob.metric == "pearson") & (rob["shift"] == "none") & rob.seed.notna()]
     groups += [g["value"] for _, g in rob.groupby(["procedure", "task"]) if len(g) > 1]
     learning = [g for g in groups if len(g) > 1 and g.median() > 0.2]
-    ratios = [float(g.min() / g.median()) for g in learning]
-    assert len(learning) > 20 and min(ratios) >= 0.5, sorted(ratios)[:5]
+    gaps = [float(g.median() - g.min()) for g in learning]
+    assert len(learning) > 20 and max(gaps) <= 0.10, sorted(gaps)[-5:]
 
 
 @pytest.mark.workflow
