@@ -2,7 +2,6 @@
 (docs/tiny-run.md) reads the Val split only, the right head of each model kind, and the epochs."""
 
 import json
-import sys
 
 import h5py
 import numpy as np
@@ -24,8 +23,8 @@ def write_model(root, role, seed, heads, pred, best, last):
 
 
 @pytest.fixture
-def validation_r():
-    sys.path.insert(0, str(REPO / "benchmarks"))
+def validation_r(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
     import validation_r
 
     return validation_r
@@ -38,16 +37,17 @@ def test_validation_r_per_model_and_task(tmp_path, validation_r):
     with h5py.File(tmp_path / "data" / "ds" / "dataset.h5", "w") as f:
         f["Val/y"] = y
         f["Test/y"] = -y
-    teacher = np.column_stack([y + rng.normal(size=y.shape), rng.normal(size=y.shape)])  # mean, aleatoric
+    # heads in the order aleatoric, mean: the tool must find "mean" by name, not by position
+    teacher = np.column_stack([rng.normal(size=y.shape), y + rng.normal(size=y.shape)])
     # evidential layout gamma, nu, alpha, beta: the prediction is gamma, the first block
     evid = np.column_stack([y[:, ::-1] + rng.normal(size=y.shape), y, y, y])
-    write_model(tmp_path, "teacher", 2, ["mean", "aleatoric"], teacher, best=3, last=6)
+    write_model(tmp_path, "teacher", 2, ["aleatoric", "mean"], teacher, best=3, last=6)
     write_model(tmp_path, "evidential", 0, ["gamma", "nu", "alpha", "beta"], evid, best=8, last=8)
 
     rows = pd.DataFrame(validation_r.model_rows(tmp_path, "ds", "1.0")).set_index(["role", "task"])
     for (role, task), pred in {
-        ("teacher", "A"): teacher[:, 0],
-        ("teacher", "B"): teacher[:, 1],
+        ("teacher", "A"): teacher[:, 2],
+        ("teacher", "B"): teacher[:, 3],
         ("evidential", "A"): evid[:, 0],
         ("evidential", "B"): evid[:, 1],
     }.items():
