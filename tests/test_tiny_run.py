@@ -462,6 +462,17 @@ def test_tiny_run_attribution_maps_and_metrics(tiny_run):
         assert (tiny_run / "figures" / f"{fig}.csv").stat().st_size > 0
 
 
+def assert_same_float16_map(got: np.ndarray, saved: np.ndarray) -> None:
+    """``got`` (float32) is the map the pipeline saved as float16: the pipeline explains 40
+    sequences per batch, `degu attribute` here 10, and a different batch size changes the last
+    float32 bits (1.5e-8 measured on the K562-like student), which can move a value across a
+    float16 rounding boundary. So: at most one float16 step apart, and almost all identical."""
+    got16 = got.astype(np.float16)
+    step = np.spacing(np.abs(saved)).astype(np.float32)
+    assert (np.abs(got16.astype(np.float32) - saved.astype(np.float32)) <= step).all()
+    assert (got16 == saved).mean() > 0.999
+
+
 @pytest.mark.workflow
 def test_degu_attribute_reproduces_the_pipeline_map(tiny_run, tmp_path):
     """`degu attribute` on the pipeline's own sequences gives its saved saliency map, and an
@@ -484,16 +495,13 @@ def test_degu_attribute_reproduces_the_pipeline_map(tiny_run, tmp_path):
     assert main([*argv, "--input", str(fasta), "--out", str(out), "--threads", "1"]) == 0
     got = hdf5.read_arrays(out)
     assert list(got["ids"]) == list(test.ids)
-    want = arrays[f"{task}/saliency/mean"][:10]
-    np.testing.assert_array_equal(got["maps"].astype(np.float16), want)
+    assert_same_float16_map(got["maps"], arrays[f"{task}/saliency/mean"][:10])
     # the epistemic head, through --head
     out2 = tmp_path / "epi.h5"
     assert (
         main([*argv, "--input", str(fasta), "--out", str(out2), "--head", "epistemic", "--threads", "1"]) == 0
     )
-    np.testing.assert_array_equal(
-        hdf5.read_arrays(out2)["maps"].astype(np.float16), arrays[f"{task}/saliency/epistemic"][:10]
-    )
+    assert_same_float16_map(hdf5.read_arrays(out2)["maps"], arrays[f"{task}/saliency/epistemic"][:10])
     # an ad hoc ensemble of the three teachers: the average of their maps
     teachers = [models / "teacher" / f"seed{s}" / "degu.json" for s in (0, 1, 2)]
     out3 = tmp_path / "ens.h5"
