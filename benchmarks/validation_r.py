@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from tiny_run import md_table  # benchmarks/ is on sys.path when run as a script
 
-from degu.models.heads import HeadLayout
+from degu.models.heads import HeadLayout, estimates
 
 
 def model_rows(results: Path, dataset: str, fraction: str) -> list[dict]:
@@ -33,11 +33,10 @@ def model_rows(results: Path, dataset: str, fraction: str) -> list[dict]:
     for d in sorted((results / "models" / dataset / f"frac{fraction}").glob("*/seed*")):
         if not (d / "predictions.h5").is_file():
             continue
-        meta = json.loads((d / "degu.json").read_text())
-        layout = HeadLayout(meta["heads"], meta["tasks"])
+        layout = HeadLayout.from_dict(json.loads((d / "degu.json").read_text()))
         with h5py.File(d / "predictions.h5") as f:
-            # the prediction of activity: the "mean" head, or an evidential model's "gamma"
-            mean = layout.head(f["Val/pred"][:], "mean" if "mean" in layout else "gamma")
+            # the activity prediction of any model kind (an evidential model's gamma, ...)
+            mean = estimates(f["Val/pred"][:], layout)["activity"]
         hist = pd.read_csv(d / "history.csv")
         best, last = int(hist.loc[hist["best"], "epoch"].iloc[0]), int(hist["epoch"].iloc[-1])
         for j, task in enumerate(layout.tasks):
