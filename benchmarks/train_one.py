@@ -10,7 +10,10 @@ spaced training sequences) and never looks at the test split.
                   "early_stopping_patience": 3, "precise_bn": 1000}' [--subset 0.5] [--n 4000] [--seed 0]
 
 ``--subset F`` trains on the pipeline's nested subset of fraction F (``subsets.h5`` beside the
-dataset); ``--n N`` on the first N training sequences. Seconds per epoch are printed too, but
+dataset); ``--n N`` on the first N training sequences. ``--augment SCHEME`` trains through an
+augmentation scheme of :mod:`degu.models.augment` (``'{"kind": "evoaug", "n_min": 1, "n_max": 1}'``
+uses the paper's EvoAug list), and ``--finetune '{"epochs": 5, "learning_rate": 0.0001}'`` adds
+EvoAug's fine-tune stage on the original data, as the pipeline's EvoAug teachers do. Seconds per epoch are printed too, but
 they are only comparable within one run on an otherwise idle machine.
 """
 
@@ -31,6 +34,10 @@ def main() -> None:
     ap.add_argument("--subset", type=float, default=None, help="train on this fraction's subset")
     ap.add_argument("--n", type=int, default=None, help="train on the first N training sequences")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--augment", default=None, help="augmentation scheme as JSON (degu.models.augment)")
+    ap.add_argument(
+        "--finetune", default=None, help='EvoAug fine-tune stage as JSON {"epochs", "learning_rate"}'
+    )
     args = ap.parse_args()
 
     from degu.runtime import setup_tensorflow
@@ -42,7 +49,8 @@ def main() -> None:
     from degu.assays.splits import read_subset
     from degu.io import hdf5
     from degu.models import build_model
-    from degu.models.training import TrainConfig, fit
+    from degu.models.augment import make_augmenter
+    from degu.models.training import TrainConfig, finetune, fit
 
     index = read_subset(args.dataset_h5.with_name("subsets.h5"), args.subset) if args.subset else None
     train, val = hdf5.read_split(args.dataset_h5, "Train", index), hdf5.read_split(args.dataset_h5, "Val")
@@ -53,38 +61,44 @@ def main() -> None:
     fit_rows = np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)
     x_fit, y_fit = x[fit_rows].astype(np.float32), y[fit_rows]
 
+    def r_values() -> str:
+        """Validation r and the r on the training rows, per task."""
+        pred = model.predict(x_val, verbose=0, batch_size=1000)
+        r = [float(np.corrcoef(pred[:, j], val.y[:, j])[0, 1]) for j in range(y.shape[1])]
+        pred_fit = model.predict(x_fit, verbose=0, batch_size=1000)
+        r_fit = [float(np.corrcoef(pred_fit[:, j], y_fit[:, j])[0, 1]) for j in range(y.shape[1])]
+        return f"val r {' / '.join(f'{v:.3f}' for v in r)}, train r {' / '.join(f'{v:.3f}' for v in r_fit)}"
+
     class ValidationR(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.t0 = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - self.t0
-            pred = model.predict(x_val, verbose=0, batch_size=1000)
-            r = [float(np.corrcoef(pred[:, j], val.y[:, j])[0, 1]) for j in range(y.shape[1])]
-            pred_fit = model.predict(x_fit, verbose=0, batch_size=1000)
-            r_fit = [float(np.corrcoef(pred_fit[:, j], y_fit[:, j])[0, 1]) for j in range(y.shape[1])]
             print(
-                f"epoch {epoch + 1}: {seconds:.1f} s, val_loss {logs['val_loss']:.4f}, "
-                f"val r {' / '.join(f'{v:.3f}' for v in r)}, "
-                f"train r {' / '.join(f'{v:.3f}' for v in r_fit)}",
+                f"epoch {epoch + 1}: {seconds:.1f} s, val_loss {logs['val_loss']:.4f}, {r_values()}",
                 flush=True,
             )
 
-    history = fit(
-        model,
-        x,
-        y,
-        x_val,
-        val.y,
-        TrainConfig.from_dict(json.loads(args.train)),
-        verbose=0,
-        extra_callbacks=[ValidationR()],
-    )
+    cfg = TrainConfig.from_dict(json.loads(args.train))
+    augment = make_augmenter(json.loads(args.augment)) if args.augment else None
+    history = fit(model, x, y, x_val, val.y, cfg, verbose=0, augment=augment, extra_callbacks=[ValidationR()])
     best = history[history.best]
     print(
         f"{len(x)} training sequences, {model.count_params()} parameters: best epoch "
-        f"{int(best.epoch.iloc[0])} of {len(history)}"
+        f"{int(best.epoch.iloc[0])} of {len(history)}",
+        flush=True,
     )
+    if args.finetune:
+        stage = json.loads(args.finetune)
+        tuned = finetune(
+            model, x, y, x_val, val.y, cfg, int(stage["epochs"]), float(stage["learning_rate"]), verbose=0
+        )
+        best = tuned[tuned.best]
+        print(
+            f"fine-tune: best epoch {int(best.epoch.iloc[0])} of {len(tuned)}, "
+            f"val_loss {float(best.val_loss.iloc[0]):.4f}, {r_values()}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+"""benchmarks/train_one.py: the tool the tiny and real-data configs' training settings were chosen
+with (docs/tiny-run.md, docs/real-data.md) prints a validation curve, never reads the test split,
+and trains through an augmentation scheme with EvoAug's fine-tune stage when asked."""
+
+import re
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+from conftest import REPO
+
+
+def write_dataset(path, n_train=96, n_val=40, length=40, seed=0):
+    rng = np.random.default_rng(seed)
+    with h5py.File(path, "w") as f:
+        # no Test group: reading the test split would fail with "no group 'Test'"
+        for split, n in (("Train", n_train), ("Val", n_val)):
+            x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, size=(n, length))]
+            y = x[:, 10:20, 0].sum(axis=1, keepdims=True) + rng.normal(0, 0.1, (n, 1))
+            f[f"{split}/X"], f[f"{split}/y"] = x, y.astype(np.float32)
+            f.create_dataset(
+                f"{split}/ids", data=[f"{split}{i}" for i in range(n)], dtype=h5py.string_dtype()
+            )
+
+
+def test_train_one_prints_validation_curve_and_finetunes(tmp_path):
+    write_dataset(tmp_path / "dataset.h5")
+    params = '{"conv_filters": [8], "conv_kernels": [5], "dense_units": [8], "pool_size": 2}'
+    res = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
+        + ["--params", params, "--train", '{"learning_rate": 0.01, "batch_size": 32, "max_epochs": 2}']
+        + ["--augment", '{"kind": "evoaug", "n_min": 1, "n_max": 1}']
+        + ["--finetune", '{"epochs": 2, "learning_rate": 0.0001}'],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = res.stdout
+    epochs = re.findall(
+        r"^epoch (\d+): [\d.]+ s, val_loss ([\d.]+), val r (-?[\d.]+), train r (-?[\d.]+)$", out, re.M
+    )
+    assert [e[0] for e in epochs] == ["1", "2"]
+    assert re.search(r"^96 training sequences, \d+ parameters: best epoch [12] of 2$", out, re.M)
+    assert re.search(
+        r"^fine-tune: best epoch [12] of 2, val_loss [\d.]+, val r -?[\d.]+, train r -?[\d.]+$", out, re.M
+    )
+    assert "nan" not in out
+
+
+def test_train_one_rejects_an_unknown_augmentation(tmp_path):
+    write_dataset(tmp_path / "dataset.h5")
+    res = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
+        + ["--augment", '{"kind": "mixup"}'],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode != 0
+    assert "unknown augmentation scheme kind 'mixup'" in res.stderr
