@@ -12,9 +12,10 @@ spaced training sequences) and never looks at the test split.
 ``--subset F`` trains on the pipeline's nested subset of fraction F (``subsets.h5`` beside the
 dataset); ``--n N`` on the first N training sequences. ``--augment SCHEME`` trains through an
 augmentation scheme of :mod:`degu.models.augment` (``'{"kind": "evoaug", "n_min": 1, "n_max": 1}'``
-uses the paper's EvoAug list), and ``--finetune '{"epochs": 5, "learning_rate": 0.0001}'`` adds
-EvoAug's fine-tune stage on the original data, as the pipeline's EvoAug teachers do. Seconds per epoch are printed too, but
-they are only comparable within one run on an otherwise idle machine.
+uses the paper's EvoAug list, or the list given as ``--augmentations '{"rc": {"prob": 0.5}}'``),
+and ``--finetune '{"epochs": 5, "learning_rate": 0.0001}'`` adds EvoAug's fine-tune stage on the
+original data, as the pipeline's EvoAug teachers do. Seconds per epoch are printed too, but they
+are only comparable within one run on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=None, help="train on the first N training sequences")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--augment", default=None, help="augmentation scheme as JSON (degu.models.augment)")
+    ap.add_argument("--augmentations", default=None, help="EvoAug list as JSON (default: the paper's)")
     ap.add_argument(
         "--finetune", default=None, help='EvoAug fine-tune stage as JSON {"epochs", "learning_rate"}'
     )
@@ -81,7 +83,8 @@ def main() -> None:
             )
 
     cfg = TrainConfig.from_dict(json.loads(args.train))
-    augment = make_augmenter(json.loads(args.augment)) if args.augment else None
+    augmentations = json.loads(args.augmentations) if args.augmentations else None
+    augment = make_augmenter(json.loads(args.augment), augmentations) if args.augment else None
     history = fit(model, x, y, x_val, val.y, cfg, verbose=0, augment=augment, extra_callbacks=[ValidationR()])
     best = history[history.best]
     print(
