@@ -14,7 +14,8 @@ dataset); ``--n N`` on the first N training sequences. ``--augment SCHEME`` trai
 augmentation scheme of :mod:`degu.models.augment` (``'{"kind": "evoaug", "n_min": 1, "n_max": 1}'``
 uses the paper's EvoAug list, or the list given as ``--augmentations '{"rc": {"prob": 0.5}}'``),
 and ``--finetune '{"epochs": 5, "learning_rate": 0.0001}'`` adds EvoAug's fine-tune stage on the
-original data, as the pipeline's EvoAug teachers do. Seconds per epoch are printed too, but they
+original data, as the pipeline's EvoAug teachers do (one line for the stage: its best epoch and the
+validation and training r of the weights it keeps). Seconds per epoch are printed too, but they
 are only comparable within one run on an otherwise idle machine.
 """
 
@@ -41,6 +42,10 @@ def main() -> None:
         "--finetune", default=None, help='EvoAug fine-tune stage as JSON {"epochs", "learning_rate"}'
     )
     args = ap.parse_args()
+    if args.augmentations and not args.augment:
+        ap.error("--augmentations needs --augment (the scheme that uses the list)")
+    if args.finetune and not args.augment:
+        ap.error("--finetune is EvoAug's second stage: it needs --augment")
 
     from degu.runtime import setup_tensorflow
 
@@ -54,6 +59,10 @@ def main() -> None:
     from degu.models.augment import make_augmenter
     from degu.models.training import TrainConfig, finetune, fit
 
+    scheme = json.loads(args.augment) if args.augment else None
+    augmentations = json.loads(args.augmentations) if args.augmentations else None
+    if scheme is not None:
+        make_augmenter(scheme, augmentations)  # a bad scheme fails here, before any data is read
     index = read_subset(args.dataset_h5.with_name("subsets.h5"), args.subset) if args.subset else None
     train, val = hdf5.read_split(args.dataset_h5, "Train", index), hdf5.read_split(args.dataset_h5, "Val")
     x, y = (train.X[: args.n], train.y[: args.n]) if args.n else (train.X, train.y)
@@ -83,8 +92,7 @@ def main() -> None:
             )
 
     cfg = TrainConfig.from_dict(json.loads(args.train))
-    augmentations = json.loads(args.augmentations) if args.augmentations else None
-    augment = make_augmenter(json.loads(args.augment), augmentations) if args.augment else None
+    augment = make_augmenter(scheme, augmentations) if scheme is not None else None
     history = fit(model, x, y, x_val, val.y, cfg, verbose=0, augment=augment, extra_callbacks=[ValidationR()])
     best = history[history.best]
     print(

@@ -5,6 +5,7 @@ and trains through an augmentation scheme with EvoAug's fine-tune stage when ask
 import re
 import subprocess
 import sys
+import textwrap
 
 import h5py
 import numpy as np
@@ -49,10 +50,9 @@ def test_train_one_prints_validation_curve_and_finetunes(tmp_path):
     assert "nan" not in out
 
 
-def test_train_one_rejects_an_unknown_augmentation(tmp_path):
-    write_dataset(tmp_path / "dataset.h5")
+def test_train_one_rejects_an_unknown_augmentation_before_reading_data(tmp_path):
     res = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
+        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "absent.h5")]
         + ["--augment", '{"kind": "mixup"}'],
         capture_output=True,
         text=True,
@@ -60,3 +60,65 @@ def test_train_one_rejects_an_unknown_augmentation(tmp_path):
     )
     assert res.returncode != 0
     assert "unknown augmentation scheme kind 'mixup'" in res.stderr
+
+
+# Runs train_one.py's main with degu's make_augmenter and fit wrapped, to see what reaches training.
+SPY = textwrap.dedent(
+    """
+    import runpy, sys
+    import degu.models.augment as augment
+    import degu.models.training as training
+
+    made, real_make, real_fit = [], augment.make_augmenter, training.fit
+
+    def make_augmenter(scheme, augmentations=None):
+        made.append(real_make(scheme, augmentations))
+        print("make_augmenter", scheme, augmentations, flush=True)
+        return made[-1]
+
+    def fit(*args, augment=None, **kwargs):
+        print("fit augment is the last augmenter:", augment is not None and augment is made[-1], flush=True)
+        return real_fit(*args, augment=augment, **kwargs)
+
+    augment.make_augmenter, training.fit = make_augmenter, fit
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    """
+)
+
+
+def test_train_one_trains_through_the_given_scheme_and_list(tmp_path):
+    write_dataset(tmp_path / "dataset.h5")
+    params = '{"conv_filters": [8], "conv_kernels": [5], "dense_units": [8], "pool_size": 2}'
+    res = subprocess.run(
+        [sys.executable, "-c", SPY, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
+        + ["--params", params, "--train", '{"batch_size": 32, "max_epochs": 1}']
+        + [
+            "--augment",
+            '{"kind": "evoaug", "n_min": 1, "n_max": 1}',
+            "--augmentations",
+            '{"rc": {"prob": 0.5}}',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    scheme = "{'kind': 'evoaug', 'n_min': 1, 'n_max': 1} {'rc': {'prob': 0.5}}"
+    assert f"make_augmenter {scheme}" in res.stdout
+    # fit is called once (no fine-tune stage), with the augmenter built from that scheme and list
+    assert re.findall(r"^fit augment is the last augmenter: (\w+)$", res.stdout, re.M) == ["True"]
+
+
+def test_train_one_rejects_a_list_or_finetune_without_a_scheme(tmp_path):
+    for extra, message in [
+        (["--augmentations", '{"rc": {"prob": 0.5}}'], "--augmentations needs --augment"),
+        (["--finetune", '{"epochs": 2, "learning_rate": 0.0001}'], "--finetune is EvoAug's second stage"),
+    ]:
+        res = subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "absent.h5")] + extra,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert res.returncode == 2 and message in res.stderr, res.stderr
