@@ -59,10 +59,9 @@ def main() -> None:
     from degu.models.augment import make_augmenter
     from degu.models.training import TrainConfig, finetune, fit
 
-    scheme = json.loads(args.augment) if args.augment else None
+    # built before any data is read, so that a bad scheme fails first (building draws no random numbers)
     augmentations = json.loads(args.augmentations) if args.augmentations else None
-    if scheme is not None:
-        make_augmenter(scheme, augmentations)  # a bad scheme fails here, before any data is read
+    augment = make_augmenter(json.loads(args.augment), augmentations) if args.augment else None
     index = read_subset(args.dataset_h5.with_name("subsets.h5"), args.subset) if args.subset else None
     train, val = hdf5.read_split(args.dataset_h5, "Train", index), hdf5.read_split(args.dataset_h5, "Val")
     x, y = (train.X[: args.n], train.y[: args.n]) if args.n else (train.X, train.y)
@@ -92,7 +91,6 @@ def main() -> None:
             )
 
     cfg = TrainConfig.from_dict(json.loads(args.train))
-    augment = make_augmenter(scheme, augmentations) if scheme is not None else None
     history = fit(model, x, y, x_val, val.y, cfg, verbose=0, augment=augment, extra_callbacks=[ValidationR()])
     best = history[history.best]
     print(
