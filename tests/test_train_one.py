@@ -25,17 +25,25 @@ def write_dataset(path, n_train=96, n_val=40, length=40, seed=0):
             )
 
 
+def run_train_one(dataset, *args, spy=False, timeout=300):
+    """benchmarks/train_one.py on ``dataset`` with ``args`` (through SPY with ``spy``)."""
+    prefix = [sys.executable] + (["-c", SPY] if spy else [])
+    return subprocess.run(
+        prefix + [str(REPO / "benchmarks" / "train_one.py"), str(dataset), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_train_one_prints_validation_curve_and_finetunes(tmp_path):
     write_dataset(tmp_path / "dataset.h5")
     params = '{"conv_filters": [8], "conv_kernels": [5], "dense_units": [8], "pool_size": 2}'
-    res = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
-        + ["--params", params, "--train", '{"learning_rate": 0.01, "batch_size": 32, "max_epochs": 2}']
-        + ["--augment", '{"kind": "evoaug", "n_min": 1, "n_max": 1}']
-        + ["--finetune", '{"epochs": 2, "learning_rate": 0.0001}'],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    res = run_train_one(
+        tmp_path / "dataset.h5",
+        *["--params", params, "--train", '{"learning_rate": 0.01, "batch_size": 32, "max_epochs": 2}'],
+        *["--augment", '{"kind": "evoaug", "n_min": 1, "n_max": 1}'],
+        *["--finetune", '{"epochs": 2, "learning_rate": 0.0001}'],
     )
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout
@@ -51,13 +59,7 @@ def test_train_one_prints_validation_curve_and_finetunes(tmp_path):
 
 
 def test_train_one_rejects_an_unknown_augmentation_before_reading_data(tmp_path):
-    res = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "absent.h5")]
-        + ["--augment", '{"kind": "mixup"}'],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    res = run_train_one(tmp_path / "absent.h5", "--augment", '{"kind": "mixup"}')
     assert res.returncode != 0
     assert "unknown augmentation scheme kind 'mixup'" in res.stderr
 
@@ -90,18 +92,16 @@ SPY = textwrap.dedent(
 def test_train_one_trains_through_the_given_scheme_and_list(tmp_path):
     write_dataset(tmp_path / "dataset.h5")
     params = '{"conv_filters": [8], "conv_kernels": [5], "dense_units": [8], "pool_size": 2}'
-    res = subprocess.run(
-        [sys.executable, "-c", SPY, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "dataset.h5")]
-        + ["--params", params, "--train", '{"batch_size": 32, "max_epochs": 1}']
-        + [
+    res = run_train_one(
+        tmp_path / "dataset.h5",
+        *["--params", params, "--train", '{"batch_size": 32, "max_epochs": 1}'],
+        *[
             "--augment",
             '{"kind": "evoaug", "n_min": 1, "n_max": 1}',
             "--augmentations",
             '{"rc": {"prob": 0.5}}',
         ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        spy=True,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     scheme = "{'kind': 'evoaug', 'n_min': 1, 'n_max': 1} {'rc': {'prob': 0.5}}"
@@ -115,10 +115,5 @@ def test_train_one_rejects_a_list_or_finetune_without_a_scheme(tmp_path):
         (["--augmentations", '{"rc": {"prob": 0.5}}'], "--augmentations needs --augment"),
         (["--finetune", '{"epochs": 2, "learning_rate": 0.0001}'], "--finetune is EvoAug's second stage"),
     ]:
-        res = subprocess.run(
-            [sys.executable, str(REPO / "benchmarks" / "train_one.py"), str(tmp_path / "absent.h5")] + extra,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        res = run_train_one(tmp_path / "absent.h5", *extra, timeout=60)
         assert res.returncode == 2 and message in res.stderr, res.stderr
