@@ -68,7 +68,7 @@ def tiny_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("tiny")
     res = run_snakemake(
         ["--cores", "2", "--configfile", str(REPO / "config" / "test.yaml"), "--directory", str(work)],
-        # 46-52 min from a fresh clone on 2 cores (docs/tiny-run.md); CI allows 90 min in all, so
+        # 37-52 min from a fresh clone on 2 cores (docs/tiny-run.md); CI allows 90 min in all, so
         # this only turns a hung run into a failure with its log instead of CI's own time-out
         timeout=5000,
     )
